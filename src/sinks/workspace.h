@@ -1,0 +1,105 @@
+// The embedded workspace: one SQLite file (WAL) holding a table per log table, the state of every
+// connector instance (checkpoints) and the keys used to drop events seen twice across windows.
+// The rows of a page and the checkpoint that covers them commit in one transaction, so a kill -9
+// at any moment neither loses nor duplicates rows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/error.h"
+#include "core/schema.h"
+
+namespace intake::sinks {
+
+struct WorkspaceOptions {
+  // "normal" survives process crashes (kill -9) in WAL mode; "full" also survives power loss.
+  std::string synchronous = "normal";
+  int busy_timeout_ms = 10'000;
+};
+
+// How values are stored, so that any SQLite client can read the file:
+//   bool, int, long -> INTEGER; real -> REAL; string -> TEXT; guid -> TEXT (lower-case, dashed);
+//   datetime -> INTEGER 100-ns ticks since the Unix epoch (column declared "DATETIME");
+//   timespan -> INTEGER ticks (declared "TIMESPAN"); dynamic -> TEXT holding JSON (declared "DYNAMIC").
+// The KQL type of every column is kept in the _intake_columns table.
+
+class Workspace;
+
+// One write transaction. Destroying it without commit() rolls back.
+class WriteTxn {
+ public:
+  WriteTxn(WriteTxn&&) noexcept;
+  WriteTxn& operator=(WriteTxn&&) = delete;
+  ~WriteTxn();
+
+  // Appends rows to a table created with Workspace::ensure_table; each row follows `schema`
+  // (the order of its values), which must be a subset of the table's columns.
+  Status append(std::string_view table, const Schema& schema, std::span<const Row> rows);
+
+  // Exactly-once across overlapping windows: records `key` for `instance` in `epoch` (a window
+  // start). Returns false when the key was already recorded in an earlier epoch (drop the event),
+  // true when it is new or was recorded in this same epoch (a legitimate repeat within one window).
+  Result<bool> admit(std::string_view instance, uint64_t key, int64_t epoch);
+  // Forgets keys recorded before `epoch` (keys of windows that can no longer overlap).
+  Status forget_before(std::string_view instance, int64_t epoch);
+
+  // Replaces the instance's state (an opaque JSON document: checkpoint, paging cursor).
+  Status put_state(std::string_view instance, std::string_view state_json);
+
+  Status commit();
+
+ private:
+  friend class Workspace;
+  explicit WriteTxn(Workspace* ws);
+  Workspace* ws_;
+  bool open_ = false;
+};
+
+struct TableInfo {
+  std::string name;
+  Schema schema;
+  int64_t rows = 0;
+};
+
+class Workspace {
+ public:
+  // Opens or creates the file; errors name the path.
+  static Result<std::unique_ptr<Workspace>> open(const std::string& path, const WorkspaceOptions& options = {});
+  ~Workspace();
+
+  // Creates the table (with a TimeGenerated datetime column first if the schema has none) or adds
+  // the schema's missing columns. A column that exists with another type is an error.
+  Status ensure_table(std::string_view table, const Schema& schema);
+  // The table's schema as stored, or nullopt if it does not exist.
+  Result<std::optional<Schema>> table_schema(std::string_view table);
+
+  // Starts a write transaction (BEGIN IMMEDIATE). One at a time per Workspace object.
+  Result<WriteTxn> begin();
+
+  // The state last committed by put_state, or nullopt.
+  Result<std::optional<std::string>> state(std::string_view instance);
+  // Removes an instance's state and its recorded keys (intake poll --reset).
+  Status reset_state(std::string_view instance);
+
+  // User tables (not the _intake_* ones) with their row counts.
+  Result<std::vector<TableInfo>> tables();
+  // Up to `limit` rows of a table in insertion order, decoded back to Values by column type.
+  Result<std::vector<Row>> read_rows(std::string_view table, int64_t limit, int64_t offset = 0);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  friend class WriteTxn;
+  struct Impl;
+  Workspace(std::string path, std::unique_ptr<Impl> impl);
+  std::string path_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace intake::sinks
