@@ -1,1 +1,67 @@
-int main() { return 0; }
+// intake: argument parsing only; every command lives in its own file.
+#include <CLI/CLI.hpp>
+
+#include <csignal>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace intake::cli {
+std::atomic<bool> g_stop{false};
+}
+
+namespace {
+void on_signal(int) { intake::cli::g_stop = true; }
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace intake::cli;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{"intake: runs Sentinel Codeless Connector definitions and writes their events to log tables"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "intake 0.1.0");
+
+  ValidateArgs va;
+  auto* validate = app.add_subcommand("validate", "Check connector packages or definition files; exit 78 on errors");
+  validate->add_option("paths", va.paths, "Package folders or definition files")->required();
+  validate->add_flag("--no-warnings", va.quiet_warnings, "Print errors only");
+
+  PollArgs pa;
+  auto* poll = app.add_subcommand("poll", "Run one connector: poll its windows into the workspace");
+  poll->add_option("package", pa.package, "Package folder or definition file (or 'package' in --config)");
+  poll->add_option("--param,-p", pa.params, "Parameter NAME=VALUE (values may use ${ENV_VAR})");
+  poll->add_option("--config", pa.config, "Instance YAML file (name, package, workspace, parameters, start, tls)");
+  poll->add_option("--workspace,-w", pa.workspace, "Workspace SQLite file");
+  poll->add_option("--name", pa.name, "Instance name, the key of its checkpoint (default: the package name)");
+  poll->add_option("--from", pa.from, "First window start when there is no checkpoint (ISO 8601, or 7d/12h/30m ago)");
+  poll->add_option("--to", pa.to, "Stop at this point (ISO 8601, or a duration ago)");
+  poll->add_flag("--once", pa.once, "Stop when caught up with now instead of polling on schedule");
+  poll->add_flag("--dry-run", pa.dry_run, "Print events as NDJSON and write nothing");
+  poll->add_flag("--reset", pa.reset, "Forget the instance's checkpoint first");
+  poll->add_option("--ca-file", pa.ca_file, "Extra CA bundle (PEM) to trust for HTTPS");
+
+  DemoArgs da;
+  auto* demo = app.add_subcommand("demo", "Start the bundled Jira simulator, poll it into a workspace, print results");
+  demo->add_option("--workspace", da.workspace, "Workspace file to create")->capture_default_str();
+  demo->add_option("--records", da.records, "Audit records the simulator serves")->capture_default_str()->check(CLI::Range(1, 10'000'000));
+  demo->add_option("--hours", da.hours, "Hours of history to backfill")->capture_default_str()->check(CLI::Range(1, 24 * 30));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  try {
+    if (*validate) return run_validate(va);
+    if (*poll) return run_poll(pa);
+    if (*demo) return run_demo(da);
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kExitRuntime;
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,108 @@
+#include "ccp/load.h"
+
+#include <fstream>
+#include <sstream>
+
+#include "ccp/parse.h"
+#include "http/url.h"
+#include "json/value_json.h"
+
+namespace intake::ccp {
+
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+std::string join(const std::set<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+// Characters that cannot appear unescaped in a URL; a stray one usually means a typo in the file.
+Status check_url(const std::string& url, const std::string& where) {
+  auto parts = http::split_url(url);
+  if (!parts) return std::unexpected(Error(where, "apiEndpoint '" + url + "' is not a valid URL: " + parts.error().message));
+  for (size_t i = 0; i < url.size(); ++i) {
+    char c = url[i];
+    if (c == '\'' || c == '"' || c == ' ' || c == '<' || c == '>' || c == '\\' || c == '`' ||
+        static_cast<unsigned char>(c) < 0x20) {
+      std::string what = c == '\'' ? "a stray quote (')" : c == '"' ? "a stray double quote" : c == ' ' ? "a space"
+                                                                                                          : "the character '" + std::string(1, c) + "'";
+      return std::unexpected(Error(where, "apiEndpoint '" + url + "' contains " + what + " at position " + std::to_string(i + 1) +
+                                              ", which is not allowed in a URL; the definition likely has a typo there"));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+LoadedFile load_definition_file(const std::string& path, const Params& params) {
+  LoadedFile out{path, Value(), {}, 0, Diagnostics(path)};
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    out.diagnostics.error("", "cannot read the file");
+    return out;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto parsed = json::parse(ss.str());
+  if (!parsed) {
+    out.diagnostics.error("", "not valid JSON: " + parsed.error().str());
+    return out;
+  }
+  out.root = substitute_tree(*parsed, params);
+  auto resources = find_connector_resources(out.root);
+  out.connector_resources = static_cast<int>(resources.size());
+  if (resources.empty()) {
+    out.diagnostics.error("", "no data connector resource found (expected an object with \"kind\" and \"properties\", "
+                              "an array of them, or an ARM template with \"resources\")");
+    return out;
+  }
+  int polling = 0;
+  for (const auto& r : resources) {
+    if (!is_polling_kind(r.resource->get_ci("kind")->as_string())) continue;
+    ++polling;
+    if (auto def = parse_definition(*r.resource, r.path, out.diagnostics)) out.definitions.push_back(std::move(*def));
+  }
+  if (polling == 0) {
+    // Other kinds (Push, blob containers, Pub/Sub, streaming) are valid CCP but nothing to poll.
+    for (const auto& r : resources) {
+      out.diagnostics.error(r.path + "/kind", "kind '" + r.resource->get_ci("kind")->as_string() +
+                                                  "' is not a polling connector (intake polls RestApiPoller and APIPolling)");
+    }
+  }
+  return out;
+}
+
+Result<Definition> instantiate(const Definition& def, const Params& params) {
+  Definition d = def;
+  std::set<std::string> missing;
+  auto sub = [&](std::string& s) { s = substitute(s, params, &missing); };
+  sub(d.request.api_endpoint);
+  for (auto& [k, v] : d.request.headers) sub(v);
+  for (auto& [k, v] : d.request.query_parameters) sub(v);
+  if (d.request.query_parameters_template) sub(*d.request.query_parameters_template);
+  for (auto& [k, v] : d.add_on_attributes) sub(v);
+  std::visit(Overloaded{[](auth::NoneSpec&) {},
+                        [&](auth::BasicSpec& b) { sub(b.user); sub(b.password); },
+                        [&](auth::ApiKeySpec& a) { sub(a.key); sub(a.header); sub(a.identifier); }},
+             d.auth);
+  std::string where = def.source + ":" + def.json_path;
+  if (!missing.empty()) {
+    std::string flags;
+    for (const auto& m : missing) flags += " --param " + m + "=...";
+    return std::unexpected(Error(where, "parameter" + std::string(missing.size() > 1 ? "s " : " ") + join(missing) +
+                                            " not set (pass" + flags + ")"));
+  }
+  std::string endpoint_path = where + (d.kind == ConnectorKind::APIPolling ? "/properties/pollingConfig" : "/properties") +
+                              "/request/apiEndpoint";
+  if (auto ok = check_url(d.request.api_endpoint, endpoint_path); !ok) return std::unexpected(ok.error());
+  return d;
+}
+
+}  // namespace intake::ccp

@@ -1,0 +1,35 @@
+#include <iostream>
+
+#include "auth/authenticator.h"
+#include "cli/commands.h"
+#include "engine/package.h"
+
+namespace intake::cli {
+
+int run_validate(const ValidateArgs& args) {
+  int errors = 0;
+  for (const auto& path : args.paths) {
+    engine::Package pkg = engine::load_package(path);
+    int own = 0;
+    for (const auto& d : pkg.all_diagnostics()) {
+      bool is_error = d.severity == ccp::Diagnostic::Severity::Error;
+      if (is_error) ++own;
+      if (is_error || !args.quiet_warnings) std::cout << (is_error ? "error: " : "warning: ") << d.error.str() << "\n";
+    }
+    if (own == 0) {
+      std::cout << "ok: " << path << " (" << pkg.definitions.definitions.size() << " connection"
+                << (pkg.definitions.definitions.size() == 1 ? "" : "s");
+      for (const auto& def : pkg.definitions.definitions) {
+        std::cout << "; " << (def.name.empty() ? "<unnamed>" : def.name) << ": "
+                  << (def.kind == ccp::ConnectorKind::APIPolling ? "APIPolling" : "RestApiPoller") << ", auth "
+                  << auth::scheme_name(def.auth) << ", paging " << ccp::paging_type_name(def.paging.type);
+      }
+      if (pkg.rule) std::cout << "; DCR with " << pkg.rule->flows.size() << " flow(s)";
+      std::cout << ")\n";
+    }
+    errors += own;
+  }
+  return errors ? kExitConfig : kExitOk;
+}
+
+}  // namespace intake::cli

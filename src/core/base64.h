@@ -1,0 +1,14 @@
+// Base64 (RFC 4648, standard alphabet with padding), used by auth schemes and signatures.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace intake {
+
+std::string base64_encode(std::string_view data);
+// nullopt on characters outside the alphabet or bad padding; whitespace is not accepted.
+std::optional<std::string> base64_decode(std::string_view text);
+
+}  // namespace intake

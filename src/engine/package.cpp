@@ -1,0 +1,148 @@
+#include "engine/package.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ccp/parse.h"
+#include "json/value_json.h"
+
+namespace intake::engine {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::optional<Value> read_json(const fs::path& p, ccp::Diagnostics& diag) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    diag.error("", "cannot read the file");
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  auto v = json::parse(ss.str());
+  if (!v) {
+    diag.error("", "not valid JSON: " + v.error().str());
+    return std::nullopt;
+  }
+  return *v;
+}
+
+void append(std::vector<ccp::Diagnostic>& to, const ccp::Diagnostics& from) {
+  for (const auto& d : from.items()) to.push_back(d);
+}
+
+bool is_json(const fs::path& p) { return p.extension() == ".json"; }
+
+// Loads the DCR and the tables of a folder. For a package folder every file is ours; for a
+// corpus folder the DCR is the one declaring the definitions' stream.
+void load_companions(Package& pkg, const fs::path& dir, const fs::path& skip, bool strict) {
+  std::vector<std::string> streams;
+  for (const auto& d : pkg.definitions.definitions) streams.push_back(d.dcr.stream_name);
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_regular_file() && is_json(e.path()) && e.path() != skip) files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    ccp::Diagnostics diag(f.string());
+    auto root = read_json(f, diag);
+    if (!root) {
+      if (strict) append(pkg.diagnostics, diag);
+      continue;
+    }
+    if (dcr::looks_like_rule(*root)) {
+      auto rule = dcr::parse_rule(*root, diag);
+      bool wanted = strict;
+      if (rule && !strict) {
+        for (const auto& s : streams) wanted = wanted || rule->stream(s);
+      }
+      if (!wanted) continue;
+      append(pkg.diagnostics, diag);
+      if (rule && !pkg.rule) pkg.rule = std::move(*rule);
+    } else if (dcr::looks_like_table(*root)) {
+      auto table = dcr::parse_table(*root, diag);
+      append(pkg.diagnostics, diag);
+      if (table) pkg.tables.push_back(std::move(*table));
+    } else if (strict && f.filename() == "ui.json") {
+      const Value* ui = root->get_ci("properties") ? root->get_ci("properties")->get_ci("connectorUiConfig") : nullptr;
+      pkg.ui = ui ? *ui : *root;
+    }
+  }
+}
+
+}  // namespace
+
+bool Package::has_errors() const {
+  for (const auto& d : all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) return true;
+  }
+  return false;
+}
+
+std::vector<ccp::Diagnostic> Package::all_diagnostics() const {
+  std::vector<ccp::Diagnostic> out = definitions.diagnostics.items();
+  out.insert(out.end(), diagnostics.begin(), diagnostics.end());
+  return out;
+}
+
+const dcr::Table* Package::table(std::string_view name) const {
+  for (const auto& t : tables) {
+    if (iequals(t.name, name)) return &t;
+  }
+  return nullptr;
+}
+
+Package load_package(const std::string& path, const ccp::Params& params) {
+  Package pkg;
+  pkg.path = path;
+  fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) {
+    pkg.name = fs::absolute(p).lexically_normal().filename().string();
+    if (pkg.name.empty()) pkg.name = fs::absolute(p).lexically_normal().parent_path().filename().string();
+    fs::path def = p / "definition.json";
+    pkg.definitions = ccp::load_definition_file(def.string(), params);
+    load_companions(pkg, p, def, true);
+  } else {
+    pkg.definitions = ccp::load_definition_file(path, params);
+    if (!pkg.definitions.definitions.empty()) pkg.name = pkg.definitions.definitions.front().name;
+    if (pkg.name.empty()) pkg.name = p.stem().string();
+    load_companions(pkg, p.parent_path().empty() ? fs::path(".") : p.parent_path(), p, false);
+  }
+  if (pkg.ui.is_null()) {
+    // Legacy APIPolling resources carry their UI inline.
+    const Value* root = &pkg.definitions.root;
+    for (const auto& r : ccp::find_connector_resources(*root)) {
+      const Value* props = r.resource->get_ci("properties");
+      if (const Value* ui = props ? props->get_ci("connectorUiConfig") : nullptr) {
+        pkg.ui = *ui;
+        break;
+      }
+    }
+  }
+  // A DCR must declare the stream every connection sends to.
+  if (pkg.rule) {
+    for (const auto& d : pkg.definitions.definitions) {
+      if (!d.dcr.stream_name.empty() && !pkg.rule->stream(d.dcr.stream_name)) {
+        ccp::Diagnostics diag(pkg.rule->source);
+        diag.error("/properties/streamDeclarations", "no declaration for stream '" + d.dcr.stream_name + "' used by connection '" +
+                                                         d.name + "'");
+        append(pkg.diagnostics, diag);
+      }
+    }
+    for (const auto& f : pkg.rule->flows) {
+      if (!pkg.tables.empty() && !f.output_table.empty() && !f.output_stream.starts_with("Microsoft-") && !pkg.table(f.output_table)) {
+        ccp::Diagnostics diag(pkg.rule->source);
+        diag.error("/properties/dataFlows", "output table '" + f.output_table + "' has no table definition in the package");
+        append(pkg.diagnostics, diag);
+      }
+    }
+  }
+  return pkg;
+}
+
+}  // namespace intake::engine

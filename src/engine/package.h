@@ -1,0 +1,34 @@
+// A connector package: the definition (one or more polling connections), the DCR that shapes
+// its stream, the table schemas and the UI config. Loaded from a package folder
+// (definition.json, dcr.json, table*.json, ui.json) or from a lone definition file, in which
+// case the DCR and tables are looked up among its sibling files (as solutions ship them).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ccp/load.h"
+#include "dcr/dcr.h"
+
+namespace intake::engine {
+
+struct Package {
+  std::string path;                    // folder or file given by the user
+  std::string name;                    // folder name, or the definition's name
+  ccp::LoadedFile definitions;
+  std::optional<dcr::Rule> rule;
+  std::vector<dcr::Table> tables;
+  Value ui;                            // connectorUiConfig (null when absent)
+  std::vector<ccp::Diagnostic> diagnostics;  // of the DCR, tables and UI files
+
+  bool has_errors() const;
+  // Every diagnostic of every file, definitions first.
+  std::vector<ccp::Diagnostic> all_diagnostics() const;
+  const dcr::Table* table(std::string_view name) const;
+};
+
+// Loads and validates a package. Never fails outright: problems are diagnostics.
+Package load_package(const std::string& path, const ccp::Params& params = {});
+
+}  // namespace intake::engine

@@ -1,0 +1,204 @@
+#include "engine/poll_job.h"
+
+#include <iostream>
+#include <thread>
+
+#include "dcr/dcr.h"
+#include "engine/package.h"
+#include "engine/redact.h"
+#include "json/value_json.h"
+
+namespace intake::engine {
+
+namespace {
+
+JobError config_error(std::vector<Error> errors) { return JobError{JobFailure::Config, std::move(errors)}; }
+
+// --dry-run: events go to the output as NDJSON; nothing is stored.
+class PrintSink final : public poll::PageSink {
+ public:
+  explicit PrintSink(std::ostream& out) : out_(out) {}
+  Status write(const poll::Page& page) override {
+    for (const auto& e : page.events) out_ << simdjson::minify(e) << '\n';
+    return {};
+  }
+
+ private:
+  std::ostream& out_;
+};
+
+struct Outputs {
+  RowMapper mapper = RowMapper::inferring();
+  std::vector<OutputTable> tables;
+  std::vector<std::string> warnings;
+};
+
+// Decides the stream schema and the output tables of a connection from the package's DCR.
+Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
+  Outputs o;
+  const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
+  if (stream) {
+    o.mapper = RowMapper(stream->schema, def.add_on_attributes);
+    for (const auto* flow : pkg.rule->flows_for(stream->name)) {
+      if (!flow->transform_kql.empty()) {
+        o.warnings.push_back("transformKql of the flow to " + flow->output_table +
+                             " is not applied yet (the KQL engine is pending); columns are mapped by name");
+      }
+      bool dup = false;
+      for (const auto& t : o.tables) dup = dup || t.name == flow->output_table;
+      if (dup) continue;
+      const dcr::Table* table = pkg.table(flow->output_table);
+      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt});
+    }
+    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt});
+    return o;
+  }
+  o.mapper = RowMapper::inferring(def.add_on_attributes);
+  std::string table = !def.table_hint.empty()          ? def.table_hint
+                      : !def.dcr.stream_name.empty()   ? dcr::table_of_stream(def.dcr.stream_name)
+                      : !def.data_type.empty()         ? def.data_type
+                                                       : def.name + "_CL";
+  const dcr::Table* t = pkg.table(table);
+  o.tables.push_back({table, t ? std::optional<Schema>(t->schema) : std::nullopt});
+  return o;
+}
+
+bool sleep_unless_stopped(std::chrono::milliseconds d, const std::function<bool()>& stop) {
+  auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+    if (stop && stop()) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
+  }
+  return !(stop && stop());
+}
+
+}  // namespace
+
+std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
+  std::ostream& out = opt.out ? *opt.out : std::cout;
+  std::ostream& log = opt.log ? *opt.log : std::cerr;
+  Package pkg = load_package(opt.package_path, opt.params);
+  std::vector<Error> problems;
+  for (const auto& d : pkg.all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) problems.push_back(d.error);
+    else log << "warning: " << d.error.str() << "\n";
+  }
+  if (!problems.empty()) return std::unexpected(config_error(std::move(problems)));
+  if (pkg.definitions.definitions.empty()) {
+    return std::unexpected(config_error({Error(opt.package_path, "no polling connection to run")}));
+  }
+
+  Redactor redact;
+  std::vector<ccp::Definition> defs;
+  for (const auto& d : pkg.definitions.definitions) {
+    if (!d.active) continue;
+    auto inst = ccp::instantiate(d, opt.params);
+    if (!inst) {
+      problems.push_back(inst.error());
+      continue;
+    }
+    for (const auto& s : auth::secrets_of(inst->auth)) redact.add(s);
+    defs.push_back(std::move(*inst));
+  }
+  for (const auto& [k, v] : opt.params) {
+    for (const auto& d : defs) {
+      for (const auto& p : d.parameters) {
+        if (p.secret && iequals(p.name, k)) redact.add(v);
+      }
+    }
+  }
+  if (!problems.empty()) return std::unexpected(config_error(std::move(problems)));
+
+  http::ClientOptions copts;
+  copts.ca_file = opt.ca_file;
+  auto client = http::Client::create(copts);
+  if (!client) return std::unexpected(JobError{JobFailure::Runtime, {client.error()}});
+
+  std::unique_ptr<sinks::Workspace> ws;
+  if (!opt.dry_run) {
+    if (opt.workspace_path.empty()) return std::unexpected(config_error({Error("--workspace", "a workspace file is required")}));
+    auto w = sinks::Workspace::open(opt.workspace_path);
+    if (!w) return std::unexpected(config_error({w.error()}));
+    ws = std::move(*w);
+  }
+
+  PollJobResult result;
+  std::string base_name = opt.instance_name.empty() ? pkg.name : opt.instance_name;
+  for (const auto& def : defs) {
+    std::string instance = defs.size() > 1 ? base_name + "/" + def.name : base_name;
+    auto authenticator = auth::make_authenticator(def.auth, **client);
+    if (!authenticator) return std::unexpected(config_error({authenticator.error()}));
+
+    poll::Checkpoint checkpoint;
+    if (ws) {
+      if (opt.reset) {
+        if (auto ok = ws->reset_state(instance); !ok) return std::unexpected(JobError{JobFailure::Runtime, {ok.error()}});
+      }
+      auto state = ws->state(instance);
+      if (!state) return std::unexpected(JobError{JobFailure::Runtime, {state.error()}});
+      if (*state) {
+        auto cp = poll::Checkpoint::from_json(**state);
+        if (!cp) return std::unexpected(config_error({cp.error().within(opt.workspace_path + ": state of " + instance)}));
+        checkpoint = *cp;
+      }
+    }
+
+    Outputs plan = plan_outputs(pkg, def);
+    for (const auto& w : plan.warnings) log << "warning: " << w << "\n";
+    std::optional<json::JsonPath> dedup;
+    if (!def.dedup_key_json_path.empty()) dedup = json::JsonPath::compile(def.dedup_key_json_path).value();
+    PrintSink printer(out);
+    std::unique_ptr<WorkspaceSink> store;
+    if (ws) store = std::make_unique<WorkspaceSink>(*ws, instance, std::move(plan.mapper), plan.tables, dedup, opt.clock);
+    poll::PageSink& sink = store ? static_cast<poll::PageSink&>(*store) : printer;
+
+    poll::PollOptions popts;
+    int64_t width = int64_t(def.request.window_minutes) * kTicksPerMinute;
+    popts.initial_start = opt.from ? *opt.from : DateTime{opt.clock().ticks - width};
+    popts.until = opt.to;
+    popts.clock = opt.clock;
+    popts.stop_requested = opt.stop_requested;
+    popts.backoff = opt.backoff;
+    popts.sleep = [&](std::chrono::milliseconds d) { return sleep_unless_stopped(d, opt.stop_requested); };
+    std::ostream& summary_out = opt.dry_run ? log : out;
+    popts.on_window = [&](const poll::WindowSummary& s) {
+      summary_out << "window " << format_iso8601(s.window.start) << " .. " << format_iso8601(s.window.end)
+                  << " connector=" << instance << " pages=" << s.pages << " events=" << s.events
+                  << " retries=" << s.retries << " ms=" << s.elapsed.count() << std::endl;
+    };
+    auto poller = poll::Poller::create(def, **client, **authenticator, popts);
+    if (!poller) return std::unexpected(config_error({Error(redact(poller.error().str()))}));
+
+    while (true) {
+      auto stats = (*poller)->run(checkpoint, sink);
+      if (!stats) {
+        Error e(redact(stats.error().where), redact(stats.error().message));
+        e.message = "Poll failed. connector=" + instance + " error=" + e.message;
+        return std::unexpected(JobError{JobFailure::Runtime, {e}});
+      }
+      result.stats.windows += stats->windows;
+      result.stats.pages += stats->pages;
+      result.stats.events += stats->events;
+      result.stats.requests += stats->requests;
+      result.stats.retries += stats->retries;
+      if (stats->interrupted || opt.once || opt.to || opt.dry_run) break;
+      // Caught up: wait until the next window has closed, then poll again.
+      auto state = ws->state(instance);
+      if (!state || !*state) break;
+      checkpoint = poll::Checkpoint::from_json(**state).value_or(poll::Checkpoint{});
+      int64_t next_end = checkpoint.next_start.value_or(opt.clock()).ticks + width +
+                         int64_t(def.request.window_delay_minutes) * kTicksPerMinute;
+      auto wait = std::chrono::milliseconds(std::max<int64_t>(0, (next_end - opt.clock().ticks) / kTicksPerMillisecond) + 100);
+      if (!sleep_unless_stopped(wait, opt.stop_requested)) break;
+    }
+    if (store) {
+      result.sink.rows_written += store->stats().rows_written;
+      result.sink.events_accepted += store->stats().events_accepted;
+      result.sink.duplicates_dropped += store->stats().duplicates_dropped;
+    }
+  }
+  return result;
+}
+
+}  // namespace intake::engine

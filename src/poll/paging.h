@@ -1,0 +1,11 @@
+// Constructors of the built-in paginators (one file each), used by the table in paging_factory.cpp.
+#pragma once
+
+#include "poll/paginator.h"
+
+namespace intake::poll {
+
+std::unique_ptr<Paginator> make_no_paging(const ccp::PagingSpec& spec);
+std::unique_ptr<Paginator> make_offset_paging(const ccp::PagingSpec& spec);
+
+}  // namespace intake::poll

@@ -1,0 +1,203 @@
+#include "poll/poller.h"
+
+#include <random>
+#include <thread>
+
+#include "http/url.h"
+#include "poll/decoder.h"
+#include "poll/paginator.h"
+#include "poll/rate_limiter.h"
+#include "poll/request_builder.h"
+
+namespace intake::poll {
+
+struct Poller::Impl {
+  const ccp::Definition& def;
+  http::Client& client;
+  auth::Authenticator& auth;
+  PollOptions options;
+  RequestBuilder builder;
+  Decoder decoder;
+  std::unique_ptr<Paginator> paginator;
+  RateLimiter limiter;
+  std::mt19937_64 rng;
+  PollStats stats;
+
+  Result<http::Response> send(const PageRequest& paging, const Window& window, int64_t& retries);
+  Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink);
+  bool stop() const { return options.stop_requested && options.stop_requested(); }
+};
+
+namespace {
+
+std::string excerpt(std::string_view body) {
+  std::string out(body.substr(0, 200));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return out;
+}
+
+int64_t window_ticks(const ccp::RequestSpec& r) { return int64_t(r.window_minutes) * kTicksPerMinute; }
+
+}  // namespace
+
+Poller::Poller(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Poller::~Poller() = default;
+
+Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http::Client& client, auth::Authenticator& auth,
+                                               PollOptions options) {
+  auto builder = RequestBuilder::create(def);
+  if (!builder) return std::unexpected(builder.error());
+  auto decoder = Decoder::create(def.response);
+  if (!decoder) return std::unexpected(decoder.error());
+  auto paginator = make_paginator(def.paging);
+  if (!paginator) return std::unexpected(paginator.error());
+  if (!options.sleep) {
+    options.sleep = [](std::chrono::milliseconds d) {
+      std::this_thread::sleep_for(d);
+      return true;
+    };
+  }
+  options.backoff.max_retries = def.request.retry_count;
+  auto sleep = options.sleep;
+  auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder), std::move(*decoder),
+                                             std::move(*paginator), RateLimiter(def.request.rate_limit_qps, sleep),
+                                             std::mt19937_64(), PollStats{}});
+  impl->rng.seed(impl->options.jitter_seed);
+  return std::unique_ptr<Poller>(new Poller(std::move(impl)));
+}
+
+Result<http::Response> Poller::Impl::send(const PageRequest& paging, const Window& window, int64_t& retries) {
+  bool refreshed = false;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  auto timeout = std::chrono::seconds(def.request.timeout_seconds);
+  for (int attempt = 0;; ++attempt) {
+    if (!limiter.acquire()) return fail("poll", "interrupted");
+    http::Request req = builder.build(window, paging, auth);
+    if (auto ok = auth.apply(req); !ok) return std::unexpected(ok.error());
+    ++stats.requests;
+    auto resp = client.send(req, timeout);
+    std::optional<std::chrono::milliseconds> retry_after;
+    std::string failure;
+    if (!resp) {
+      failure = resp.error().str();
+    } else {
+      switch (http::classify_status(resp->status)) {
+        case http::Disposition::Ok: return std::move(*resp);
+        case http::Disposition::Unauthorized: {
+          if (!refreshed) {
+            auto again = auth.refresh();
+            if (!again) return std::unexpected(again.error());
+            if (*again) {
+              refreshed = true;
+              continue;
+            }
+          }
+          return fail(http::redact_url(req.url), req.method + " returned HTTP 401 (check the credentials): " + excerpt(resp->body));
+        }
+        case http::Disposition::Fail:
+          return fail(http::redact_url(req.url), req.method + " returned HTTP " + std::to_string(resp->status) + ": " +
+                                                     excerpt(resp->body));
+        case http::Disposition::Retry:
+          retry_after = http::retry_after_of(*resp, options.clock());
+          failure = http::redact_url(req.url) + ": " + req.method + " returned HTTP " + std::to_string(resp->status) +
+                    ": " + excerpt(resp->body);
+          break;
+      }
+    }
+    if (attempt >= options.backoff.max_retries) {
+      return fail(failure + " (gave up after " + std::to_string(attempt + 1) + " attempts)");
+    }
+    ++retries;
+    ++stats.retries;
+    auto delay = http::backoff_delay(options.backoff, attempt + 1, unit(rng), retry_after);
+    if (!options.sleep(delay)) return fail("poll", "interrupted");
+  }
+}
+
+Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Checkpoint& resume, PageSink& sink) {
+  auto started = std::chrono::steady_clock::now();
+  WindowSummary summary{window};
+  bool resuming = resume.open_window && *resume.open_window == window;
+  if (auto ok = paginator->begin(resuming ? resume.paging_state : ""); !ok) return std::unexpected(ok.error());
+  int64_t page_no = resuming ? resume.pages_done : 0;
+  int64_t events_done = resuming ? resume.events_done : 0;
+  while (true) {
+    if (page_no >= def.paging.max_pages) {
+      return fail("window " + format_iso8601(window.start) + ".." + format_iso8601(window.end),
+                  "more than " + std::to_string(def.paging.max_pages) +
+                      " pages in one window: the server keeps returning pages; stopped (raise paging.maxPagesPerWindow if this is real)");
+    }
+    PageRequest paging;
+    paginator->apply(paging);
+    auto resp = send(paging, window, summary.retries);
+    if (!resp) return std::unexpected(resp.error());
+    if (auto ok = decoder.decode(*resp); !ok) return std::unexpected(ok.error().within(http::redact_url(def.request.api_endpoint)));
+    const auto& events = decoder.events();
+    auto more = paginator->advance(PageResult{*resp, decoder.body(), events.size()});
+    if (!more) return std::unexpected(more.error());
+    ++page_no;
+    events_done += static_cast<int64_t>(events.size());
+    Page page;
+    page.window = window;
+    page.number = page_no;
+    page.events = std::span<const simdjson::dom::element>(events.data(), events.size());
+    page.window_complete = !*more;
+    if (*more) {
+      page.checkpoint.next_start = window.start;
+      page.checkpoint.open_window = window;
+      page.checkpoint.paging_state = paginator->state();
+      page.checkpoint.pages_done = page_no;
+      page.checkpoint.events_done = events_done;
+    } else {
+      page.checkpoint.next_start = window.end;
+    }
+    if (auto ok = sink.write(page); !ok) return std::unexpected(ok.error());
+    ++summary.pages;
+    ++stats.pages;
+    summary.events += static_cast<int64_t>(events.size());
+    stats.events += static_cast<int64_t>(events.size());
+    if (!*more) break;
+    if (stop()) {
+      stats.interrupted = true;
+      break;
+    }
+  }
+  summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return summary;
+}
+
+Result<PollStats> Poller::run(const Checkpoint& from, PageSink& sink) {
+  Impl& m = *impl_;
+  m.stats = PollStats{};
+  Checkpoint cp = from;
+  int64_t width = window_ticks(m.def.request);
+  while (!m.stop()) {
+    Window w;
+    if (cp.open_window) {
+      w = *cp.open_window;
+    } else {
+      DateTime start = cp.next_start.value_or(m.options.initial_start);
+      DateTime limit{m.options.clock().ticks - int64_t(m.def.request.window_delay_minutes) * kTicksPerMinute};
+      DateTime end{start.ticks + width};
+      if (m.options.until) {
+        if (start >= *m.options.until) break;
+        if (end > *m.options.until) end = *m.options.until;
+      }
+      if (end > limit) break;  // caught up: the next window has not closed yet
+      w = Window{start, end};
+    }
+    auto summary = m.poll_window(w, cp, sink);
+    if (!summary) return std::unexpected(summary.error());
+    if (m.stats.interrupted) break;
+    ++m.stats.windows;
+    if (m.options.on_window) m.options.on_window(*summary);
+    cp = Checkpoint{};
+    cp.next_start = w.end;
+  }
+  if (m.stop()) m.stats.interrupted = true;
+  return m.stats;
+}
+
+}  // namespace intake::poll

@@ -1,0 +1,216 @@
+// Jira audit records end to end: intake-sim jira over HTTPS (a certificate made by the test),
+// intake poll with the shipped package and with the vendors' published definitions, checked on
+// the workspace file: exactly-once across window boundaries, reruns, kill -9, faults.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <regex>
+
+#include "core/base64.h"
+#include "http/client.h"
+#include "testing/e2e.h"
+
+namespace fs = std::filesystem;
+using namespace intake::testing;
+
+namespace {
+
+constexpr const char* kStart = "2024-01-01T00:00:00Z";
+constexpr const char* kEnd = "2024-01-01T03:00:00Z";  // three windows of the package's 60 minutes
+constexpr const char* kUser = "admin@example.com";
+constexpr const char* kPassword = "sim-token-5f2a9c";
+
+class JiraE2E : public ::testing::Test {
+ protected:
+  void SetUp() override { cert_ = make_self_signed_cert(dir_.path()); }
+
+  Simulator start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"jira", "--records", "2500", "--start", kStart, "--end", kEnd, "--seed", "11",
+                                  "--user", kUser, "--password", kPassword, "--tls-cert", cert_.first,
+                                  "--tls-key", cert_.second};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return start_simulator(args, dir_.path());
+  }
+
+  std::vector<std::string> poll_args(const Simulator& sim, const std::string& package, const std::string& ws,
+                                     const std::string& password = kPassword) {
+    return {"poll", package, "--param", "domain=" + sim.domain, "--param", std::string("username=") + kUser,
+            "--param", "password=" + password, "--workspace", ws, "--from", kStart, "--to", kEnd,
+            "--ca-file", cert_.first};
+  }
+
+  std::string package() const { return (source_dir() / "connectors/atlassian-jira-audit").string(); }
+  fs::path ws(const std::string& name) const { return dir_.path() / name; }
+
+  TempDir dir_;
+  std::pair<std::string, std::string> cert_;
+};
+
+int count_lines_with(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t pos = 0; (pos = text.find(needle, pos)) != std::string::npos; pos += needle.size()) ++n;
+  return n;
+}
+
+// Records the simulator holds exactly at an instant (Jira's from/to are inclusive).
+int64_t records_at(const Simulator& sim, const std::string& cert, const std::string& instant) {
+  intake::http::ClientOptions o;
+  o.ca_file = cert;
+  auto client = intake::http::Client::create(o).value();
+  intake::http::Request req;
+  req.url = sim.url + "/rest/api/3/auditing/record?from=" + instant + "&to=" + instant;
+  req.headers = {{"Authorization", "Basic " + intake::base64_encode(std::string(kUser) + ":" + kPassword)}};
+  auto resp = client->send(req, std::chrono::seconds(10)).value();
+  std::smatch m;
+  std::regex total("\"total\":([0-9]+)");
+  return std::regex_search(resp.body, m, total) ? std::stoll(m[1]) : -1;
+}
+
+}  // namespace
+
+TEST_F(JiraE2E, HttpsThreeWindowsExactlyOnceAndRerunIngestsNothing) {
+  auto sim = start();
+  // The scenario needs records exactly on the window boundaries (returned by both windows).
+  int64_t on_boundaries = records_at(sim, cert_.first, "2024-01-01T01:00:00.000Z") +
+                          records_at(sim, cert_.first, "2024-01-01T02:00:00.000Z");
+  ASSERT_GT(on_boundaries, 0) << "pick a seed that puts records on the window boundaries";
+
+  auto r = run_intake(poll_args(sim, package(), ws("a.db")), dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count_lines_with(r.out, "window 2024-01-01T0"), 3) << r.out;
+  EXPECT_NE(r.out.find("duplicates=" + std::to_string(on_boundaries)), std::string::npos) << r.out;
+  {
+    WorkspaceFile w(ws("a.db"));
+    EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"), 2500);
+    EXPECT_EQ(w.scalar("SELECT count(DISTINCT id) FROM AtlassianJiraAudit_CL"), 2500);
+    EXPECT_EQ(w.scalar("SELECT min(id) FROM AtlassianJiraAudit_CL"), 1);
+    EXPECT_EQ(w.scalar("SELECT max(id) FROM AtlassianJiraAudit_CL"), 2500);
+    EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL WHERE summary IS NULL OR created IS NULL"), 0);
+  }
+  auto again = run_intake(poll_args(sim, package(), ws("a.db")), dir_.path());
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("events=0 rows=0"), std::string::npos) << again.out;
+  WorkspaceFile w(ws("a.db"));
+  EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"), 2500);
+}
+
+TEST_F(JiraE2E, KillNineMidRunThenRerunStillExactlyOnce) {
+  auto sim = start({"--slow-ms", "150"});
+  // Pages of 100 records make every window several pages long, so the kill lands mid-window.
+  fs::path pkg = dir_.path() / "pkg";
+  fs::copy(package(), pkg, fs::copy_options::recursive);
+  std::string def = read_file(pkg / "definition.json");
+  def.replace(def.find("\"pageSize\": 1000"), 16, "\"pageSize\": 100");
+  write_file(pkg / "definition.json", def);
+
+  std::vector<std::string> argv{(bin_dir() / "intake").string()};
+  auto args = poll_args(sim, pkg.string(), ws("k.db").string());
+  argv.insert(argv.end(), args.begin(), args.end());
+  for (int round = 0; round < 2; ++round) {
+    Process p(argv, dir_.path());
+    // Kill once some pages (round 0) or more (round 1) are committed, at an arbitrary moment.
+    int64_t threshold = round == 0 ? 300 : 1500;
+    bool reached = wait_until(
+        [&] {
+          if (!fs::exists(ws("k.db"))) return false;
+          WorkspaceFile w(ws("k.db"));
+          return w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL") >= threshold;
+        },
+        std::chrono::seconds(120), std::chrono::milliseconds(50));
+    ASSERT_TRUE(reached) << p.err();
+    p.signal(SIGKILL);
+    auto killed = p.wait(std::chrono::seconds(10));
+    EXPECT_EQ(killed.signal, SIGKILL);
+    WorkspaceFile w(ws("k.db"));
+    EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"),
+              w.scalar("SELECT count(DISTINCT id) FROM AtlassianJiraAudit_CL"));
+  }
+  auto r = run_intake(args, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  WorkspaceFile w(ws("k.db"));
+  EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"), 2500);
+  EXPECT_EQ(w.scalar("SELECT count(DISTINCT id) FROM AtlassianJiraAudit_CL"), 2500);
+}
+
+TEST_F(JiraE2E, WrongPasswordFailsWithStatusAndUrlAndWritesNothing) {
+  auto sim = start();
+  std::string wrong = "wrong-secret-771";
+  auto r = run_intake(poll_args(sim, package(), ws("w.db"), wrong), dir_.path());
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(count_lines_with(r.err, "error: "), 1) << r.err;
+  EXPECT_NE(r.err.find("401"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(sim.url + "/rest/api/3/auditing/record"), std::string::npos) << r.err;
+  EXPECT_EQ((r.out + r.err).find(wrong), std::string::npos) << "the password leaked:\n" << r.out << r.err;
+  EXPECT_EQ((r.out + r.err).find(intake::base64_encode(std::string(kUser) + ":" + wrong)), std::string::npos);
+  WorkspaceFile w(ws("w.db"));
+  EXPECT_EQ(w.scalar("SELECT count(*) FROM _intake_state"), 0);
+  if (w.has_table("AtlassianJiraAudit_CL")) EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"), 0);
+}
+
+TEST_F(JiraE2E, ServerErrorsAreRetriedAndNothingIsLost) {
+  auto sim = start({"--fail-rate", "0.3"});
+  auto r = run_intake(poll_args(sim, package(), ws("f.db")), dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex("requests=([0-9]+) retries=([0-9]+)"))) << r.out;
+  EXPECT_GT(std::stoi(m[2]), 0) << "a 30% failure rate must have caused retries:\n" << r.out;
+  WorkspaceFile w(ws("f.db"));
+  EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL"), 2500);
+  EXPECT_EQ(w.scalar("SELECT count(DISTINCT id) FROM AtlassianJiraAudit_CL"), 2500);
+}
+
+TEST_F(JiraE2E, PublishedApiPollingDefinitionIngestsTheSameRecordsAsOurPackage) {
+  INTAKE_REQUIRE_CORPUS(corpus);
+  auto sim = start();
+  auto ours = run_intake(poll_args(sim, package(), ws("ours.db")), dir_.path());
+  ASSERT_EQ(ours.exit_code, 0) << ours.out << ours.err;
+  std::string legacy = (corpus / "AtlassianJiraAudit/azuredeploy_Jira_native_poller_connector.json").string();
+  auto theirs = run_intake(poll_args(sim, legacy, ws("theirs.db")), dir_.path());
+  ASSERT_EQ(theirs.exit_code, 0) << theirs.out << theirs.err;
+  EXPECT_EQ(count_lines_with(theirs.out, "window 2024-01-01T"), 36) << "5-minute windows over 3 hours";
+  WorkspaceFile a(ws("ours.db")), b(ws("theirs.db"));
+  ASSERT_TRUE(b.has_table("AtlassianJiraNativePoller_CL"));
+  auto ids_a = a.column("SELECT id FROM AtlassianJiraAudit_CL ORDER BY id");
+  auto ids_b = b.column("SELECT id FROM AtlassianJiraNativePoller_CL ORDER BY id");
+  EXPECT_EQ(ids_a.size(), 2500u);
+  EXPECT_EQ(ids_a, ids_b);
+}
+
+TEST_F(JiraE2E, PublishedRestApiPollerDefinitionReportsItsStrayQuote) {
+  INTAKE_REQUIRE_CORPUS(corpus);
+  auto sim = start();
+  std::string def = (corpus / "AtlassianJiraAudit/JiraAudit_PollingConfig.json").string();
+  auto r = run_intake({"poll", def, "--param", "jiraorganizationurl=" + sim.domain, "--param", std::string("userid=") + kUser,
+                       "--param", std::string("apikey=") + kPassword, "--workspace", ws("r.db").string(), "--from", kStart,
+                       "--to", kEnd, "--ca-file", cert_.first},
+                      dir_.path());
+  EXPECT_EQ(r.exit_code, 78) << r.out << r.err;
+  EXPECT_NE(r.err.find("/properties/request/apiEndpoint: apiEndpoint 'https://" + sim.domain +
+                       "/rest/api/3/auditing/record'' contains a stray quote (')"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(kPassword), std::string::npos);
+}
+
+TEST_F(JiraE2E, DryRunPrintsEventsAndWritesNothing) {
+  auto sim = start();
+  auto args = poll_args(sim, package(), ws("d.db"));
+  args.push_back("--dry-run");
+  auto r = run_intake(args, dir_.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines_with(r.out, "{\"id\":"), 2500 + static_cast<int>(records_at(sim, cert_.first, "2024-01-01T01:00:00.000Z") +
+                                                                         records_at(sim, cert_.first, "2024-01-01T02:00:00.000Z")));
+  EXPECT_FALSE(fs::exists(ws("d.db")));
+}
+
+TEST_F(JiraE2E, DemoPrintsCounts) {
+  fs::path cwd = dir_.path() / "demo";
+  fs::create_directories(cwd);
+  auto r = run({(bin_dir() / "intake").string(), "demo", "--records", "800", "--hours", "2", "--workspace",
+                (cwd / "demo.db").string()},
+               dir_.path(), std::chrono::seconds(120), {"INTAKE_CONNECTORS=" + (source_dir() / "connectors").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("AtlassianJiraAudit_CL: 800 rows"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Sample rows of AtlassianJiraAudit_CL"), std::string::npos) << r.out;
+}
