@@ -33,9 +33,10 @@ CivilTime to_civil(DateTime t);
 DateTime from_civil(const CivilTime& c);
 
 // A compiled CCP queryTimeFormat: "UnixTimestamp" (seconds), "UnixTimestampInMills"
-// (milliseconds), or a .NET custom date/time format string applied to UTC
-// (yyyy MM dd HH mm ss f..fffffff F.. tt K zzz, quoted literals, \x escapes; runs of `s`
-// longer than two print two-digit seconds again, as .NET does).
+// (milliseconds), or a .NET custom date/time format string applied to UTC with the invariant
+// culture (yyyy MM MMM MMMM dd ddd dddd HH hh mm ss f..fffffff F.. tt K zzz, quoted literals,
+// \x escapes, %c; runs of `s` longer than two print two-digit seconds again, as .NET does).
+// A one-character format is a .NET standard format (o, s, u, R, d, G, ...), as in .NET.
 class TimeFormat {
  public:
   // Errors name the offending specifier position. An empty string compiles to the default
@@ -51,14 +52,20 @@ class TimeFormat {
   enum class Kind { UnixSeconds, UnixMillis, Custom };
   struct Token {
     enum class Type { Literal, Year4, Year2, Month2, Month1, Day2, Day1, Hour24_2, Hour24_1, Hour12_2, Hour12_1,
-                      Minute2, Minute1, Second2, Second1, Fraction, FractionTrim, AmPm, OffsetK, OffsetZzz, OffsetZz, OffsetZ };
+                      Minute2, Minute1, Second2, Second1, Fraction, FractionTrim, AmPm, OffsetK, OffsetZzz, OffsetZz, OffsetZ,
+                      MonthAbbr, MonthName, DayAbbr, DayName };
     Type type;
     std::string literal;  // for Literal
-    int width = 0;        // for Fraction / FractionTrim
+    int width = 0;        // digits for Year4 (padding) / Year2 (1 = unpadded) / Fraction / FractionTrim; AmPm: 1 = "A"/"P"
   };
+  static Status compile_custom(std::string_view format, size_t base, std::vector<Token>& tokens);
+  // Writes the custom rendering to `out` (at least max_len_ bytes) and returns its length.
+  size_t render(DateTime t, char* out) const;
+
   Kind kind_ = Kind::Custom;
   std::string source_;
   std::vector<Token> tokens_;
+  size_t max_len_ = 0;  // upper bound of a custom rendering, so format() allocates only its result
 };
 
 // The engine's clock. Tests inject a fixed or stepping clock; production uses the system clock.

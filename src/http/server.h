@@ -31,6 +31,10 @@ struct ServerResponse {
   int status = 200;
   Headers headers;
   std::string body;
+  // Fault injection for simulators: wait this long before answering (no worker thread is held),
+  // or close the connection without answering.
+  int delay_ms = 0;
+  bool drop_connection = false;
 
   static ServerResponse json(int status, std::string body);
   static ServerResponse text(int status, std::string body);

@@ -60,7 +60,9 @@ TEST(Validate, RejectsEveryBrokenDefinitionWithAPreciseError) {
     std::istringstream lines(r.out);
     std::string l;
     while (std::getline(lines, l)) {
-      if (l.starts_with("error: ")) EXPECT_NE(l.find(c.file), std::string::npos) << l;
+      if (l.starts_with("error: ")) {
+        EXPECT_NE(l.find(c.file), std::string::npos) << l;
+      }
     }
   }
 }

@@ -1,0 +1,166 @@
+// engine/: packages, row mapping, the workspace sink's exactly-once rules, instance files,
+// ${ENV} expansion and secret redaction.
+#include <gtest/gtest.h>
+
+#include "engine/expand_env.h"
+#include "engine/instance_config.h"
+#include "engine/package.h"
+#include "engine/redact.h"
+#include "engine/row_mapper.h"
+#include "engine/workspace_sink.h"
+#include "testing/support.h"
+
+using namespace intake;
+using namespace intake::engine;
+using intake::testing::TempDir;
+
+namespace {
+
+simdjson::dom::element parse(simdjson::dom::parser& p, const std::string& text) { return p.parse(text).value(); }
+
+poll::Page page_of(const std::vector<simdjson::dom::element>& events, DateTime start, DateTime end, bool complete) {
+  poll::Page page;
+  page.window = {start, end};
+  page.events = std::span<const simdjson::dom::element>(events.data(), events.size());
+  page.window_complete = complete;
+  page.checkpoint.next_start = complete ? end : start;
+  if (!complete) page.checkpoint.open_window = page.window;
+  return page;
+}
+
+DateTime at(const char* iso) { return parse_datetime(iso).value(); }
+
+}  // namespace
+
+TEST(RowMapper, DeclaredColumnsTypedAndUndeclaredDropped) {
+  Schema s{{{"id", ColumnType::Long}, {"when", ColumnType::DateTime}, {"ok", ColumnType::Bool},
+            {"item", ColumnType::Dynamic}, {"n", ColumnType::Int}, {"text", ColumnType::String}}};
+  RowMapper m(s, {{"source", "intake"}});
+  simdjson::dom::parser p;
+  auto row = m.map(parse(p, R"({"id": "42", "when": "2024-01-01T12:00:00.000+0000", "ok": true,
+                               "item": {"a": [1, 2]}, "n": "not a number", "text": {"x": 1}, "extra": 1})"));
+  ASSERT_EQ(row.size(), 6u);
+  EXPECT_EQ(row[0], Value(int64_t{42}));
+  EXPECT_EQ(row[1], Value(at("2024-01-01T12:00:00Z")));
+  EXPECT_EQ(row[2], Value(true));
+  ASSERT_TRUE(row[3].is_object());
+  EXPECT_EQ(row[3].get("a")->as_array().size(), 2u);
+  EXPECT_TRUE(row[4].is_null()) << "a value that does not convert is null";
+  EXPECT_EQ(row[5], Value(R"({"x":1})"));
+}
+
+TEST(RowMapper, InferringGrowsTheSchemaAndWrapsScalarEvents) {
+  RowMapper m = RowMapper::inferring();
+  simdjson::dom::parser p;
+  m.map(parse(p, R"({"a": 1, "b": null})"));
+  EXPECT_EQ(m.schema().columns.size(), 1u);
+  auto row = m.map(parse(p, R"({"a": 2, "b": "x", "c": [1]})"));
+  ASSERT_EQ(m.schema().columns.size(), 3u);
+  EXPECT_EQ(m.schema().columns[1].type, ColumnType::String);
+  EXPECT_EQ(m.schema().columns[2].type, ColumnType::Dynamic);
+  EXPECT_EQ(row[1], Value("x"));
+  RowMapper scalar = RowMapper::inferring();
+  auto r2 = scalar.map(parse(p, R"("just text")"));
+  EXPECT_EQ(scalar.schema().columns[0].name, "value");
+  EXPECT_EQ(r2[0], Value("just text"));
+}
+
+TEST(WorkspaceSink, DropsEventsSeenInAnEarlierWindowButKeepsRepeatsWithinOne) {
+  TempDir dir;
+  auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
+  Schema s{{{"id", ColumnType::Long}, {"msg", ColumnType::String}}};
+  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt}}, std::nullopt, [] { return at("2030-01-01T00:00:00Z"); });
+  simdjson::dom::parser p1, p2;
+  auto w1 = parse(p1, R"([{"id": 1, "msg": "a"}, {"id": 2, "msg": "edge"}, {"id": 2, "msg": "edge"}])");
+  std::vector<simdjson::dom::element> e1;
+  for (auto e : w1.get_array()) e1.push_back(e);
+  ASSERT_TRUE(sink.write(page_of(e1, at("2024-01-01T00:00:00Z"), at("2024-01-01T01:00:00Z"), true)));
+  // The next window returns the boundary event again (inclusive from/to) and a new one.
+  auto w2 = parse(p2, R"([{"id": 2, "msg": "edge"}, {"id": 3, "msg": "b"}])");
+  std::vector<simdjson::dom::element> e2;
+  for (auto e : w2.get_array()) e2.push_back(e);
+  ASSERT_TRUE(sink.write(page_of(e2, at("2024-01-01T01:00:00Z"), at("2024-01-01T02:00:00Z"), true)));
+  EXPECT_EQ(sink.stats().duplicates_dropped, 1);
+  EXPECT_EQ(sink.stats().rows_written, 4) << "the repeat within window 1 is kept";
+  auto tables = ws->tables().value();
+  ASSERT_EQ(tables.size(), 1u);
+  EXPECT_EQ(tables[0].rows, 4);
+  EXPECT_EQ(tables[0].schema.columns.front().name, "TimeGenerated");
+  auto rows = ws->read_rows("T_CL", 10).value();
+  EXPECT_EQ(rows[0][0], Value(at("2030-01-01T00:00:00Z"))) << "TimeGenerated defaults to the ingestion time";
+  auto state = ws->state("inst").value();
+  ASSERT_TRUE(state);
+  EXPECT_NE(state->find("2024-01-01T02:00:00Z"), std::string::npos) << *state;
+}
+
+TEST(WorkspaceSink, ADedupKeyIdentifiesEventsAcrossWindows) {
+  TempDir dir;
+  auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
+  Schema s{{{"id", ColumnType::Long}, {"v", ColumnType::Long}}};
+  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt}}, json::JsonPath::compile("$.id").value());
+  simdjson::dom::parser p;
+  auto arr = parse(p, R"([{"id": 7, "v": 1}, {"id": 7, "v": 2}, {"id": 8, "v": 3}])");
+  std::vector<simdjson::dom::element> e;
+  for (auto x : arr.get_array()) e.push_back(x);
+  ASSERT_TRUE(sink.write(page_of(e, at("2024-01-01T00:00:00Z"), at("2024-01-01T01:00:00Z"), false)));
+  ASSERT_TRUE(sink.write(page_of(e, at("2024-01-01T01:00:00Z"), at("2024-01-01T02:00:00Z"), true)));
+  EXPECT_EQ(sink.stats().rows_written, 3) << "updates of id 7 within a window are kept; later windows drop them";
+}
+
+TEST(Package, LoadsTheShippedJiraPackage) {
+  auto pkg = load_package((intake::testing::source_dir() / "connectors/atlassian-jira-audit").string());
+  for (const auto& d : pkg.all_diagnostics()) ADD_FAILURE() << d.error.str();
+  ASSERT_EQ(pkg.definitions.definitions.size(), 1u);
+  ASSERT_TRUE(pkg.rule);
+  EXPECT_EQ(pkg.rule->flows.at(0).output_table, "AtlassianJiraAudit_CL");
+  ASSERT_TRUE(pkg.table("AtlassianJiraAudit_CL"));
+  EXPECT_TRUE(pkg.ui.is_object());
+  EXPECT_EQ(pkg.name, "atlassian-jira-audit");
+}
+
+TEST(Package, FindsTheDcrBesideACorpusDefinition) {
+  INTAKE_REQUIRE_CORPUS(corpus);
+  auto pkg = load_package((corpus / "AtlassianJiraAudit/JiraAudit_PollingConfig.json").string());
+  ASSERT_TRUE(pkg.rule);
+  EXPECT_TRUE(pkg.rule->stream("Custom-Jira_Audit_v2_CL"));
+}
+
+TEST(ExpandEnv, SubstitutesAndReportsMissingVariables) {
+  auto lookup = [](const std::string& n) -> std::optional<std::string> {
+    if (n == "TOKEN") return "s3cret";
+    return std::nullopt;
+  };
+  EXPECT_EQ(expand_env("Bearer ${TOKEN}", lookup).value(), "Bearer s3cret");
+  EXPECT_EQ(expand_env("cost $${5}", lookup).value(), "cost ${5}");
+  auto missing = expand_env("${NOPE}", lookup);
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().message, "environment variable NOPE is not set");
+  EXPECT_FALSE(expand_env("${OPEN", lookup));
+}
+
+TEST(Redactor, RemovesSecretsAndTheirBase64) {
+  Redactor r;
+  r.add("hunter22");
+  r.add("ab");  // too short to be a secret: ignored rather than blanking words
+  EXPECT_EQ(r("password hunter22 in aHVudGVyMjI= about"), "password *** in *** about");
+}
+
+TEST(InstanceConfig, ReadsParametersAndReportsEveryProblem) {
+  TempDir dir;
+  intake::testing::write_file(dir / "ok.yaml", "name: jira\npackage: connectors/atlassian-jira-audit\nworkspace: ws.db\n"
+                                       "parameters:\n  domain: example.net\n  password: ${HOME}\nstart: 2024-01-01T00:00:00Z\n");
+  auto ok = load_instance_config((dir / "ok.yaml").string());
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->name, "jira");
+  EXPECT_EQ(ok->parameters.at("domain"), "example.net");
+  EXPECT_EQ(ok->parameters.at("password"), std::getenv("HOME"));
+  intake::testing::write_file(dir / "bad.yaml", "name: [1]\npackge: x\nstart: yesterday\nparameters:\n  a: ${INTAKE_SURELY_UNSET_VAR}\n");
+  auto bad = load_instance_config((dir / "bad.yaml").string());
+  ASSERT_FALSE(bad);
+  std::string all;
+  for (const auto& e : bad.error()) all += e.str() + "\n";
+  EXPECT_EQ(bad.error().size(), 4u) << all;
+  EXPECT_NE(all.find("bad.yaml:/packge: unknown key"), std::string::npos) << all;
+  EXPECT_NE(all.find("bad.yaml:/start: expected an ISO 8601"), std::string::npos) << all;
+  EXPECT_NE(all.find("bad.yaml:/parameters/a: environment variable INTAKE_SURELY_UNSET_VAR is not set"), std::string::npos) << all;
+}
