@@ -39,7 +39,7 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-void Recorder::record(const http::ServerRequest& request, int status) {
+void Recorder::record(const http::ServerRequest& request, int status, size_t body_bytes) {
   std::string line = "{\"method\":";
   append_json_string(line, request.method);
   line += ",\"target\":";
@@ -48,6 +48,7 @@ void Recorder::record(const http::ServerRequest& request, int status) {
   std::lock_guard lock(mutex_);
   ++requests_;
   ++by_status_[status];
+  bytes_served_ += static_cast<int64_t>(body_bytes);
   if (log_.size() == kMaxLogLines) log_.pop_front();
   log_.push_back(std::move(line));
 }
@@ -66,7 +67,7 @@ std::string Recorder::stats_json() const {
     first = false;
     out += "\"" + std::to_string(status) + "\":" + std::to_string(count);
   }
-  out += "},\"records_served\":" + std::to_string(records_served_) + "}";
+  out += "},\"records_served\":" + std::to_string(records_served_) + ",\"bytes_served\":" + std::to_string(bytes_served_) + "}";
   return out;
 }
 
@@ -86,7 +87,7 @@ http::Handler with_sim_endpoints(std::shared_ptr<Recorder> recorder, http::Handl
       return r;
     }
     http::ServerResponse response = api(request);
-    recorder->record(request, response.status);
+    recorder->record(request, response.status, response.body.size());
     return response;
   };
 }

@@ -40,9 +40,9 @@ class Recorder {
  public:
   explicit Recorder(NowMs now = system_now_ms) : now_(std::move(now)) {}
 
-  void record(const http::ServerRequest& request, int status);
+  void record(const http::ServerRequest& request, int status, size_t body_bytes = 0);
   void add_records_served(int64_t n);
-  // {"requests":n,"by_status":{"200":n,...},"records_served":n}
+  // {"requests":n,"by_status":{"200":n,...},"records_served":n,"bytes_served":n}
   std::string stats_json() const;
   // One JSON object per line: {"method":..,"target":..,"status":..,"ts_ms":..}
   std::string requests_jsonl() const;
@@ -53,6 +53,7 @@ class Recorder {
   mutable std::mutex mutex_;
   int64_t requests_ = 0;
   int64_t records_served_ = 0;
+  int64_t bytes_served_ = 0;
   std::map<int, int64_t> by_status_;
   std::deque<std::string> log_;
 };
