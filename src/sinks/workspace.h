@@ -24,14 +24,20 @@ struct WorkspaceOptions {
 };
 
 // How values are stored, so that any SQLite client can read the file:
-//   bool, int, long -> INTEGER; real -> REAL; string -> TEXT; guid -> TEXT (lower-case, dashed);
-//   datetime -> INTEGER 100-ns ticks since the Unix epoch (column declared "DATETIME");
-//   timespan -> INTEGER ticks (declared "TIMESPAN"); dynamic -> TEXT holding JSON (declared "DYNAMIC").
+//   bool, int, long -> INTEGER (columns declared "BOOLEAN", "INT", "BIGINT"); real -> REAL (NaN -> NULL);
+//   string -> TEXT; guid -> TEXT, lower-case and dashed (declared "GUID TEXT");
+//   datetime -> INTEGER 100-ns ticks since the Unix epoch (declared "DATETIME");
+//   timespan -> INTEGER ticks (declared "TIMESPAN");
+//   dynamic -> TEXT holding JSON (declared "DYNAMIC TEXT": TEXT affinity, so SQLite keeps JSON
+//   such as 1.0 as text instead of converting it to a number).
 // The KQL type of every column is kept in the _intake_columns table.
+//
+// Thread-safety: a Workspace and its WriteTxn are used by one thread at a time (the connection has
+// no mutex of its own). Separate Workspaces, in one process or several, may share the file.
 
 class Workspace;
 
-// One write transaction. Destroying it without commit() rolls back.
+// One write transaction. Destroying it without commit() rolls back. It must not outlive its Workspace.
 class WriteTxn {
  public:
   WriteTxn(WriteTxn&&) noexcept;
@@ -52,6 +58,7 @@ class WriteTxn {
   // Replaces the instance's state (an opaque JSON document: checkpoint, paging cursor).
   Status put_state(std::string_view instance, std::string_view state_json);
 
+  // Fails, and rolls back, when a write in the transaction failed (no half pages are kept).
   Status commit();
 
  private:
