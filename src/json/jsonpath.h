@@ -3,13 +3,17 @@
 // [n] and negative indexes, slices [start:end:step], unions [a,b], .. recursive descent
 // (also "..x" without "$", and "$...x"), filters [?(@.x == 'y')] with ==, !=, <, <=, >, >=,
 // &&, ||, !, existence tests, literals (strings in either quote, numbers, true/false/null).
-// The empty string selects the root.
+// The empty string selects the root; a leading bare name ("data.items") reads as "$.data.items"
+// (Newtonsoft). Filters test array elements and object member values (RFC 9535); a query compared
+// in a filter must be singular (compile error otherwise); regular expressions and functions are
+// not supported.
 #pragma once
 
 #include <simdjson.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +34,9 @@ class JsonPath {
   void select(simdjson::dom::element root, const std::function<void(simdjson::dom::element)>& fn) const;
   std::vector<simdjson::dom::element> select(simdjson::dom::element root) const;
 
-  // The same over a Value tree.
+  // The same over a Value tree; the pointers point into `root`.
   void select(const Value& root, const std::function<void(const Value&)>& fn) const;
+  std::vector<const Value*> select(const Value& root) const;
 
   // First selected node, or nullopt / nullptr.
   std::optional<simdjson::dom::element> first(simdjson::dom::element root) const;
@@ -50,5 +55,7 @@ class JsonPath {
 // selected node is one event; a missing path or null contributes nothing.
 void extract_events(const JsonPath& path, simdjson::dom::element root,
                     const std::function<void(simdjson::dom::element)>& fn);
+// The same over a Value tree (responses decoded from CSV or XML).
+void extract_events(const JsonPath& path, const Value& root, const std::function<void(const Value&)>& fn);
 
 }  // namespace intake::json
