@@ -10,7 +10,10 @@
 
 #include "http/server.h"
 #include "sim/common.h"
+#include "sim/graph.h"
 #include "sim/jira.h"
+#include "sim/script.h"
+#include "sim/sentinelone.h"
 
 namespace {
 
@@ -25,6 +28,9 @@ struct SimulatorEntry {
 // Every simulated API, one line each.
 const SimulatorEntry kSimulators[] = {
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},
+    {"graph", "Microsoft Graph security alerts_v2 with an Entra ID token endpoint", &sim::graph::make_command},
+    {"sentinelone", "SentinelOne Management API v2.1 (/web/api/v2.1/threats, ...)", &sim::sentinelone::make_command},
+    {"script", "Scriptable API from a JSON file (auth, routes, paging, faults; see sim/script.h)", &sim::script::make_command},
 };
 
 constexpr int kExitRuntime = 1;

@@ -44,16 +44,44 @@ struct PagingSpec {
   PagingType type = PagingType::None;
   int64_t page_size = 0;
   std::string page_size_parameter;     // pageSizeParameterName / pageSizeParaName
-  std::string offset_parameter;        // offsetParaName
   int64_t max_pages = 10'000;          // loop guard per window (intake: maxPagesPerWindow)
+  bool info_in_body = false;           // pagingInfoPlacement: RequestBody
+  bool query_param_only = false;       // pagingQueryParamOnly: follow-ups carry only paging parameters
+  // Offset
+  std::string offset_parameter;        // offsetParaName (a name, or a JSON path into the POST body)
+  std::string offset_end_parameter;    // offsetEndParaName: last index of the page (inclusive)
+  // LinkHeader / PersistentLinkHeader
+  std::string link_header_token_json_path;  // body path, a header name ("Link"), or "<url prefix>$.path"
+  std::string link_header_rel = "next";     // linkHeaderRelLinkName
+  // NextPageToken / PersistentToken / NextPageUrl
+  std::string next_page_token_json_path;
+  std::string next_page_token_response_header;
+  std::string next_page_parameter;     // nextPageParaName (a name, or a JSON path into the POST body)
+  std::string next_page_request_header;
+  std::string has_next_flag_json_path;
+  std::string token_split_delimiter;   // tokenTransform SplitOnDelimiter
+  int token_split_index = 0;
+  std::string next_page_url;
+  std::vector<std::pair<std::string, std::string>> next_page_url_query_parameters;
+  bool next_page_token_is_relative_url = false;  // isNextPageTokenRelativeUrl
+  // CountBasedPaging
+  std::string page_number_parameter;   // pageNumberParaName
+  bool zero_based = false;             // zeroBasedIndexing
+  std::string total_results_json_path;
+  std::string page_number_json_path;
+  std::string page_count_json_path;
 };
 
 struct ResponseSpec {
   std::vector<std::string> events_json_paths;
   std::string format = "json";         // json | jsonlines | csv | xml
-  bool gzip = false;                   // isGzipCompressed
+  bool gzip = false;                   // isGzipCompressed (also detected by the gzip magic number)
   std::string success_status_json_path;
   std::string success_status_value;
+  char csv_delimiter = ',';
+  char csv_quote = '"';                // csvEscape
+  bool csv_header = true;              // hasCsvHeader
+  bool convert_child_properties_to_array = false;  // the selected object's member values are the events
 };
 
 struct DcrConfig {

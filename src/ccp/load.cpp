@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "ccp/parse.h"
+#include "ccp/reader.h"
 #include "http/url.h"
 #include "json/value_json.h"
 
@@ -88,9 +89,62 @@ Result<Definition> instantiate(const Definition& def, const Params& params) {
   for (auto& [k, v] : d.request.query_parameters) sub(v);
   if (d.request.query_parameters_template) sub(*d.request.query_parameters_template);
   for (auto& [k, v] : d.add_on_attributes) sub(v);
+  auto sub_pairs = [&](auto& list) {
+    for (auto& [k, v] : list) sub(v);
+  };
+  // Optional credential fields: a placeholder nobody supplied means "not given".
+  auto sub_optional = [&](std::string& s) {
+    s = substitute(s, params);
+    if (is_template_expression(s)) s.clear();
+  };
+  auto sub_key_value = [&](auth::KeyValue& kv) { sub(kv.key); sub(kv.value); };
   std::visit(Overloaded{[](auth::NoneSpec&) {},
                         [&](auth::BasicSpec& b) { sub(b.user); sub(b.password); },
-                        [&](auth::ApiKeySpec& a) { sub(a.key); sub(a.header); sub(a.identifier); }},
+                        [&](auth::ApiKeySpec& a) { sub(a.key); sub(a.header); sub(a.identifier); },
+                        [&](auth::OAuth2Spec& o) {
+                          for (auto* s : {&o.client_id, &o.client_secret, &o.grant_type, &o.token_endpoint, &o.scope,
+                                          &o.access_token_prepend}) {
+                            sub(*s);
+                          }
+                          sub_pairs(o.token_endpoint_headers);
+                          sub_pairs(o.token_endpoint_query);
+                          for (auto* s : {&o.refresh_token, &o.authorization_code, &o.redirect_uri, &o.access_token}) sub_optional(*s);
+                          auto grant = o.grant();
+                          if (grant == auth::OAuth2Grant::AuthorizationCode && o.refresh_token.empty()) {
+                            // Unattended runs start from an operator-supplied refresh token.
+                            sub_optional(o.refresh_token = "{{refreshToken}}");
+                            if (o.refresh_token.empty() && o.authorization_code.empty() && o.access_token.empty()) {
+                              missing.insert("refreshToken");
+                            }
+                          }
+                          if (grant == auth::OAuth2Grant::Password) {
+                            // Salesforce chooses its user with an ARM if(): fall back to username/password.
+                            for (auto [s, name] : {std::pair{&o.user, "{{username}}"}, std::pair{&o.password, "{{password}}"}}) {
+                              sub(*s);
+                              if (s->empty() || s->starts_with("[")) sub(*s = name);
+                            }
+                          } else {
+                            o.user.clear();
+                            o.password.clear();
+                          }
+                        },
+                        [&](auth::JwtTokenSpec& j) {
+                          for (auto* s : {&j.token_endpoint, &j.user_token, &j.user_token_prepend, &j.header}) sub(*s);
+                          sub_key_value(j.user);
+                          sub_key_value(j.password);
+                          sub_pairs(j.headers);
+                          sub_pairs(j.query);
+                        },
+                        [&](auth::SessionSpec& s) {
+                          sub(s.login_uri);
+                          sub(s.session_id_name);
+                          sub_key_value(s.user);
+                          sub_key_value(s.password);
+                          sub_pairs(s.headers);
+                          sub_pairs(s.query);
+                        },
+                        [&](auth::CiscoDuoSpec& c) { sub(c.integration_key); sub(c.secret_key); },
+                        [&](auth::AliCloudSlsSpec& a) { sub(a.access_key_id); sub(a.access_key_secret); }},
              d.auth);
   std::string where = def.source + ":" + def.json_path;
   if (!missing.empty()) {

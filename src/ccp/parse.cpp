@@ -1,5 +1,7 @@
 #include "ccp/parse.h"
 
+#include "ccp/parse_internal.h"
+
 #include "ccp/placeholders.h"
 #include "ccp/reader.h"
 #include "core/time.h"
@@ -65,64 +67,6 @@ std::vector<std::pair<std::string, std::string>> string_map(Reader& r, std::stri
   return out;
 }
 
-void parse_basic(Reader& a, Definition& def, bool legacy) {
-  auth::BasicSpec spec;
-  // Legacy APIPolling files carry no credentials: the connect form supplied them (BasicAuth UI),
-  // so they come from the instance parameters username/password.
-  spec.user = a.str("UserName").value_or(legacy ? "{{username}}" : "");
-  spec.password = a.str("Password").value_or(legacy ? "{{password}}" : "");
-  if (!legacy && spec.user.empty()) a.str("UserName", true);
-  if (!legacy && spec.password.empty()) a.str("Password", true);
-  def.auth = spec;
-}
-
-void parse_api_key(Reader& a, Definition& def, bool legacy) {
-  auth::ApiKeySpec spec;
-  auto key = a.str("ApiKey");
-  if (!key && !legacy) a.str("ApiKey", true);
-  spec.key = key.value_or("{{apiKey}}");
-  auto name = a.str("ApiKeyName");
-  auto identifier = a.str("ApiKeyIdentifier");
-  spec.header = name.value_or("Authorization");
-  // The documented default prefix "token" only applies when neither field is given: real
-  // definitions that name a header but no identifier expect the raw key.
-  spec.identifier = identifier ? *identifier : (name ? "" : "token");
-  spec.in_post_payload = a.boolean("IsApiKeyInPostPayload").value_or(false);
-  spec.in_query = a.boolean("isApiKeyInQuery").value_or(false);
-  def.auth = spec;
-}
-
-void parse_auth(Reader a, Definition& def, Diagnostics& diag, bool legacy) {
-  if (!a.present()) {
-    diag.error(a.path(), "required property is missing");
-    return;
-  }
-  auto type = a.str(legacy ? "authType" : "type");
-  if (!type) type = a.str(legacy ? "type" : "authType");
-  if (!type) {
-    diag.error(a.path_of(legacy ? "authType" : "type"), "required property is missing (expected one of Basic, APIKey, None)");
-    return;
-  }
-  def.auth_type = *type;
-  if (iequals(*type, "Basic")) {
-    parse_basic(a, def, legacy);
-  } else if (iequals(*type, "APIKey")) {
-    parse_api_key(a, def, legacy);
-  } else if (iequals(*type, "None")) {
-    def.auth = auth::NoneSpec{};
-  } else {
-    static constexpr std::string_view kKnownLater[] = {"OAuth2", "JwtToken", "Session", "CiscoDuo", "AliCloudSlsV1",
-                                                       "AWS", "GCP", "GitHub", "ServiceBus", "Oracle"};
-    bool later = false;
-    for (auto k : kKnownLater) later = later || iequals(k, *type);
-    diag.error(a.path_of(legacy ? "authType" : "type"),
-               later ? "auth type '" + *type + "' is not supported yet (supported: Basic, APIKey, None)"
-                     : "unknown auth type '" + *type + "' (expected one of Basic, APIKey, OAuth2, JwtToken, Session, None)");
-    return;
-  }
-  a.finish();
-}
-
 void parse_request(Reader r, Definition& def, Diagnostics& diag, bool legacy) {
   if (!r.present()) {
     diag.error(r.path(), "required property is missing");
@@ -173,18 +117,74 @@ void parse_paging(Reader p, Definition& def, Diagnostics& diag) {
                        true);
   if (!type) return;
   PagingSpec& s = def.paging;
-  if (*type == "None") s.type = PagingType::None;
-  else if (*type == "Offset") s.type = PagingType::Offset;
-  else {
-    diag.error(p.path_of("pagingType"), "paging type '" + *type + "' is not supported yet (supported: None, Offset)");
-    return;
+  static const std::pair<std::string_view, PagingType> kTypes[] = {
+      {"None", PagingType::None}, {"Offset", PagingType::Offset}, {"LinkHeader", PagingType::LinkHeader},
+      {"PersistentLinkHeader", PagingType::PersistentLinkHeader}, {"NextPageToken", PagingType::NextPageToken},
+      {"PageToken", PagingType::NextPageToken}, {"PersistentToken", PagingType::PersistentToken},
+      {"NextPageUrl", PagingType::NextPageUrl}, {"CountBasedPaging", PagingType::CountBasedPaging}};
+  for (const auto& [name, t] : kTypes) {
+    if (*type == name) s.type = t;
   }
   if (auto n = p.integer("pageSize", 1, 1'000'000)) s.page_size = *n;
   s.page_size_parameter = p.str("pageSizeParameterName").value_or(p.str("pageSizeParaName").value_or(""));
-  s.offset_parameter = p.str("offsetParaName").value_or("");
   if (auto m = p.integer("maxPagesPerWindow", 1, 10'000'000)) s.max_pages = *m;
-  if (s.type == PagingType::Offset && s.offset_parameter.empty()) {
-    diag.error(p.path_of("offsetParaName"), "required for Offset paging (the query parameter that carries the offset)");
+  if (auto placement = p.one_of("pagingInfoPlacement", {"QueryString", "RequestBody"})) s.info_in_body = *placement == "RequestBody";
+  s.query_param_only = p.boolean("pagingQueryParamOnly").value_or(false);
+  s.offset_parameter = p.str("offsetParaName").value_or("");
+  s.offset_end_parameter = p.str("offsetEndParaName").value_or("");
+  s.link_header_token_json_path = p.str("linkHeaderTokenJsonPath").value_or("");
+  s.link_header_rel = p.str("linkHeaderRelLinkName").value_or("next");
+  s.next_page_token_json_path = p.str("nextPageTokenJsonPath").value_or("");
+  if (s.next_page_token_json_path == "null") s.next_page_token_json_path.clear();  // seen in the wild: "none"
+  s.next_page_token_response_header = p.str("nextPageTokenResponseHeader").value_or("");
+  s.next_page_parameter = p.str("nextPageParaName").value_or("");
+  s.next_page_request_header = p.str("nextPageRequestHeader").value_or("");
+  s.has_next_flag_json_path = p.str("hasNextFlagJsonPath").value_or("");
+  s.next_page_url = p.str("nextPageUrl").value_or("");
+  s.next_page_url_query_parameters = string_map(p, "nextPageUrlQueryParameters", diag);
+  s.next_page_token_is_relative_url = p.boolean("isNextPageTokenRelativeUrl").value_or(false);
+  s.page_number_parameter = p.str("pageNumberParaName").value_or("");
+  s.zero_based = p.boolean("zeroBasedIndexing").value_or(false);
+  s.total_results_json_path = p.str("totalResultsJsonPath").value_or("");
+  s.page_number_json_path = p.str("pageNumberJsonPath").value_or("");
+  s.page_count_json_path = p.str("pageCountJsonPath").value_or("");
+  Reader transform = p.object("tokenTransform");
+  if (transform.present()) {
+    transform.one_of("TransformType", {"SplitOnDelimiter"}, true);
+    s.token_split_delimiter = transform.str("SliceDelimiter", true).value_or("");
+    s.token_split_index = static_cast<int>(transform.integer("StringIndex", 0, 100).value_or(0));
+    transform.finish();
+  }
+  // Slack's undocumented JavaScript conditions only say "stop when the cursor is empty", which
+  // is what every token paginator does anyway.
+  p.ignore({"condition", "nextPageUrlQueryParametersTemplate"});
+  for (std::string_view path_key : {"nextPageTokenJsonPath", "hasNextFlagJsonPath", "totalResultsJsonPath",
+                                    "pageNumberJsonPath", "pageCountJsonPath"}) {
+    auto v = p.str(path_key);
+    if (v && !v->empty() && !is_template_expression(*v)) {
+      if (auto compiled = json::JsonPath::compile(*v); !compiled) {
+        diag.error(p.path_of(path_key), "invalid JSONPath '" + *v + "': " + compiled.error().str());
+      }
+    }
+  }
+  auto require = [&](bool ok, std::string_view key, const char* why) {
+    if (!ok) diag.error(p.path_of(key), std::string("required for ") + std::string(paging_type_name(s.type)) + " paging (" + why + ")");
+  };
+  switch (s.type) {
+    case PagingType::Offset: require(!s.offset_parameter.empty(), "offsetParaName", "the parameter that carries the offset"); break;
+    case PagingType::NextPageToken:
+    case PagingType::PersistentToken:
+      require(!s.next_page_token_json_path.empty() || !s.next_page_token_response_header.empty(), "nextPageTokenJsonPath",
+              "where the next token is read: a body JSON path or nextPageTokenResponseHeader");
+      require(!s.next_page_parameter.empty() || !s.next_page_request_header.empty(), "nextPageParaName",
+              "where the token is sent: a parameter or nextPageRequestHeader");
+      break;
+    case PagingType::NextPageUrl:
+      require(!s.next_page_token_json_path.empty() || !s.next_page_token_response_header.empty(), "nextPageTokenJsonPath",
+              "where the next page's URL or token is read");
+      break;
+    case PagingType::CountBasedPaging: require(!s.page_number_parameter.empty(), "pageNumberParaName", "the page number parameter"); break;
+    default: break;
   }
   p.finish();
 }
@@ -205,13 +205,23 @@ void parse_response(Reader r, Definition& def, Diagnostics& diag) {
     }
     s.events_json_paths = *paths;
   }
-  if (auto f = r.one_of("format", {"json", "jsonlines", "csv", "xml"})) {
-    s.format = *f;
-    if (s.format != "json") diag.error(r.path_of("format"), "response format '" + s.format + "' is not supported yet (supported: json)");
-  }
+  if (auto f = r.one_of("format", {"json", "jsonlines", "csv", "xml"})) s.format = *f;
   s.gzip = r.boolean("isGzipCompressed").value_or(false);
+  r.one_of("compressionAlgo", {"gzip", "multi-gzip", "deflate"});  // all three are inflated alike
   s.success_status_json_path = r.str("successStatusJsonPath").value_or("");
   s.success_status_value = r.str("successStatusValue").value_or("");
+  auto one_char = [&](std::string_view key, char& out) {
+    if (auto v = r.str(key)) {
+      if (*v == "\\t" || *v == "\t") out = '\t';
+      else if (v->size() == 1) out = (*v)[0];
+      else diag.error(r.path_of(key), "expected a single character, found '" + *v + "'");
+    }
+  };
+  one_char("csvDelimiter", s.csv_delimiter);
+  one_char("csvEscape", s.csv_quote);
+  s.csv_header = r.boolean("hasCsvHeader").value_or(true);
+  s.convert_child_properties_to_array = r.boolean("convertChildPropertiesToArray").value_or(false);
+  r.ignore({"hasCsvBoundary", "isMultilineCsv", "successStatusCodes"});
   r.finish();
 }
 

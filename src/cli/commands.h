@@ -38,6 +38,14 @@ struct PollArgs {
 };
 int run_poll(const PollArgs& args);
 
+struct QueryArgs {
+  std::string query;
+  std::string workspace = "intake.db";
+  std::string format;  // table | json | csv; default: table on a terminal, json otherwise
+  int64_t max_rows = 1'000'000;
+};
+int run_query(const QueryArgs& args);
+
 struct DemoArgs {
   std::string workspace = "demo-workspace.db";
   int records = 5000;

@@ -43,6 +43,14 @@ int main(int argc, char** argv) {
   poll->add_flag("--reset", pa.reset, "Forget the instance's checkpoint first");
   poll->add_option("--ca-file", pa.ca_file, "Extra CA bundle (PEM) to trust for HTTPS");
 
+  QueryArgs qa;
+  auto* query = app.add_subcommand("query", "Run a KQL query over the workspace tables");
+  query->add_option("query", qa.query, "The KQL query, e.g. 'AtlassianJiraAudit_CL | summarize count() by category'")->required();
+  query->add_option("--workspace,-w", qa.workspace, "Workspace SQLite file")->capture_default_str();
+  query->add_option("--format,-f", qa.format, "table, json (NDJSON) or csv; default: table on a terminal, json otherwise")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  query->add_option("--max-rows", qa.max_rows, "Fail instead of returning more rows than this")->capture_default_str();
+
   DemoArgs da;
   auto* demo = app.add_subcommand("demo", "Start the bundled Jira simulator, poll it into a workspace, print results");
   demo->add_option("--workspace", da.workspace, "Workspace file to create")->capture_default_str();
@@ -59,6 +67,7 @@ int main(int argc, char** argv) {
     if (*validate) return run_validate(va);
     if (*poll) return run_poll(pa);
     if (*demo) return run_demo(da);
+    if (*query) return run_query(qa);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRuntime;

@@ -30,7 +30,7 @@ class PrintSink final : public poll::PageSink {
 struct Outputs {
   RowMapper mapper = RowMapper::inferring();
   std::vector<OutputTable> tables;
-  std::vector<std::string> warnings;
+  std::vector<Error> errors;
 };
 
 // Decides the stream schema and the output tables of a connection from the package's DCR.
@@ -39,16 +39,20 @@ Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
   const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
   if (stream) {
     o.mapper = RowMapper(stream->schema, def.add_on_attributes);
-    for (const auto* flow : pkg.rule->flows_for(stream->name)) {
+    const auto flows = pkg.rule->flows_for(stream->name);
+    for (size_t i = 0; i < flows.size(); ++i) {
+      const dcr::DataFlow* flow = flows[i];
+      std::optional<kql::Transform> transform;
       if (!flow->transform_kql.empty()) {
-        o.warnings.push_back("transformKql of the flow to " + flow->output_table +
-                             " is not applied yet (the KQL engine is pending); columns are mapped by name");
+        auto compiled = kql::Transform::compile(flow->transform_kql, stream->schema);
+        if (!compiled) {
+          o.errors.push_back(compiled.error().within(pkg.rule->source + ": transformKql of the flow to " + flow->output_table));
+          continue;
+        }
+        transform = std::move(*compiled);
       }
-      bool dup = false;
-      for (const auto& t : o.tables) dup = dup || t.name == flow->output_table;
-      if (dup) continue;
       const dcr::Table* table = pkg.table(flow->output_table);
-      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt});
+      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
     }
     if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt});
     return o;
@@ -59,7 +63,7 @@ Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
                       : !def.data_type.empty()         ? def.data_type
                                                        : def.name + "_CL";
   const dcr::Table* t = pkg.table(table);
-  o.tables.push_back({table, t ? std::optional<Schema>(t->schema) : std::nullopt});
+  o.tables.push_back({table, t ? std::optional<Schema>(t->schema) : std::nullopt, std::nullopt});
   return o;
 }
 
@@ -145,7 +149,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     }
 
     Outputs plan = plan_outputs(pkg, def);
-    for (const auto& w : plan.warnings) log << "warning: " << w << "\n";
+    if (!plan.errors.empty()) return std::unexpected(config_error(std::move(plan.errors)));
     std::optional<json::JsonPath> dedup;
     if (!def.dedup_key_json_path.empty()) dedup = json::JsonPath::compile(def.dedup_key_json_path).value();
     PrintSink printer(out);

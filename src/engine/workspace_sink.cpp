@@ -13,6 +13,7 @@ WorkspaceSink::WorkspaceSink(sinks::Workspace& workspace, std::string instance, 
     t.table = o.name;
     t.fixed = o.schema.has_value();
     if (o.schema) t.schema = *o.schema;
+    t.transform = std::move(o.transform);
     targets_.push_back(std::move(t));
   }
 }
@@ -20,20 +21,21 @@ WorkspaceSink::WorkspaceSink(sinks::Workspace& workspace, std::string instance, 
 // (Re)computes a table's columns and where each comes from in the stream row; creates the table
 // or adds the columns the stream has grown since.
 Status WorkspaceSink::prepare(Target& t) {
-  const Schema& stream = mapper_.schema();
+  // A transform's output schema is fixed at compile time; without one the rows are the stream's.
+  const Schema& produced = t.transform ? t.transform->output_schema() : mapper_.schema();
   if (!t.fixed) {
     Schema s;
-    if (stream.index_of("TimeGenerated") < 0) s.columns.push_back({"TimeGenerated", ColumnType::DateTime});
-    for (const auto& c : stream.columns) s.columns.push_back(c);
+    if (produced.index_of("TimeGenerated") < 0) s.columns.push_back({"TimeGenerated", ColumnType::DateTime});
+    for (const auto& c : produced.columns) s.columns.push_back(c);
     t.schema = std::move(s);
   }
   t.from_stream.assign(t.schema.columns.size(), -1);
   t.time_generated = -1;
   for (size_t i = 0; i < t.schema.columns.size(); ++i) {
-    t.from_stream[i] = stream.index_of(t.schema.columns[i].name);
+    t.from_stream[i] = produced.index_of(t.schema.columns[i].name);
     if (t.schema.columns[i].name == "TimeGenerated") t.time_generated = static_cast<int>(i);
   }
-  t.known_stream_columns = stream.columns.size();
+  t.known_stream_columns = mapper_.schema().columns.size();
   return ws_.ensure_table(t.table, t.schema);
 }
 
@@ -69,12 +71,22 @@ Status WorkspaceSink::write(const poll::Page& page) {
     if (*fresh) accepted.push_back(i);
   }
   DateTime now = clock_();
+  accepted_rows_.clear();
+  accepted_rows_.reserve(accepted.size());
+  for (size_t i : accepted) accepted_rows_.push_back(std::move(stream_rows_[i]));
   int64_t written = 0;
   for (auto& t : targets_) {
+    const std::vector<Row>* produced = &accepted_rows_;
+    if (t.transform && !t.transform->is_identity()) {
+      produced_rows_.clear();
+      if (auto ok = t.transform->apply(accepted_rows_, produced_rows_, now); !ok) {
+        return std::unexpected(ok.error().within("transformKql of " + t.table));
+      }
+      produced = &produced_rows_;
+    }
     table_rows_.clear();
-    table_rows_.reserve(accepted.size());
-    for (size_t i : accepted) {
-      Row& src = stream_rows_[i];
+    table_rows_.reserve(produced->size());
+    for (const Row& src : *produced) {
       Row out(t.schema.columns.size());
       for (size_t c = 0; c < out.size(); ++c) {
         int from = t.from_stream[c];

@@ -10,6 +10,7 @@
 #include "core/time.h"
 #include "engine/row_mapper.h"
 #include "json/jsonpath.h"
+#include "kql/kql.h"
 #include "poll/poller.h"
 #include "sinks/workspace.h"
 
@@ -17,7 +18,8 @@ namespace intake::engine {
 
 struct OutputTable {
   std::string name;
-  std::optional<Schema> schema;  // from the package's table resource; else the stream's columns
+  std::optional<Schema> schema;          // from the package's table resource; else what the flow produces
+  std::optional<kql::Transform> transform;  // the dataFlow's transformKql (none: rows pass unchanged)
 };
 
 struct SinkStats {
@@ -41,7 +43,8 @@ class WorkspaceSink final : public poll::PageSink {
     std::string table;
     Schema schema;
     bool fixed = false;           // schema from a table resource
-    std::vector<int> from_stream; // per table column: index in the stream row, or -1
+    std::optional<kql::Transform> transform;
+    std::vector<int> from_stream; // per table column: index in the produced row, or -1
     int time_generated = -1;
     size_t known_stream_columns = 0;
   };
@@ -54,6 +57,8 @@ class WorkspaceSink final : public poll::PageSink {
   Clock clock_;
   SinkStats stats_;
   std::vector<Row> stream_rows_;
+  std::vector<Row> accepted_rows_;
+  std::vector<Row> produced_rows_;
   std::vector<Row> table_rows_;
 };
 

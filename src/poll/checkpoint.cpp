@@ -8,6 +8,7 @@ namespace intake::poll {
 std::string Checkpoint::to_json() const {
   Object o;
   if (next_start) o.emplace_back("next_start", Value(format_iso8601(*next_start)));
+  if (!cursor.empty()) o.emplace_back("cursor", Value(cursor));
   if (open_window) {
     o.emplace_back("window", Value(Object{{"start", Value(format_iso8601(open_window->start))},
                                           {"end", Value(format_iso8601(open_window->end))},
@@ -30,6 +31,7 @@ Result<Checkpoint> Checkpoint::from_json(std::string_view text) {
     c.next_start = time_of(ns);
     if (!c.next_start) return fail("checkpoint/next_start", "expected an ISO 8601 date-time");
   }
+  if (const Value* cur = v->get("cursor"); cur && cur->is_string()) c.cursor = cur->as_string();
   if (const Value* w = v->get("window")) {
     auto start = time_of(w->get("start"));
     auto end = time_of(w->get("end"));

@@ -23,6 +23,7 @@ struct Checkpoint {
   std::string paging_state;             // the paginator's state after the last committed page
   int64_t pages_done = 0;               // pages of the open window already committed
   int64_t events_done = 0;              // events of the open window already committed
+  std::string cursor;                   // paging state that survives windows (PersistentToken)
 
   std::string to_json() const;
   // Errors name what is malformed (the state is written by intake; this guards hand edits).

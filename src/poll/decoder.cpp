@@ -2,6 +2,7 @@
 
 #include "http/client.h"
 #include "json/value_json.h"
+#include "poll/formats.h"
 
 namespace intake::poll {
 
@@ -21,6 +22,9 @@ Result<Decoder> Decoder::create(const ccp::ResponseSpec& spec) {
 }
 
 namespace {
+// Compressed bodies may not inflate beyond this (decompression bombs).
+constexpr size_t kMaxInflatedBytes = size_t{1} << 30;
+
 bool blank(std::string_view s) {
   for (char c : s) {
     if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
@@ -39,14 +43,28 @@ Status Decoder::decode(const http::Response& response) {
   events_.clear();
   body_.reset();
   if (response.status == 204 || blank(response.body)) return {};
-  if (spec_.gzip) return fail("response", "isGzipCompressed bodies are not supported yet");
+  const std::string* text = &response.body;
+  if (spec_.gzip || is_gzip(response.body)) {
+    auto inflated = inflate(response.body, kMaxInflatedBytes);
+    if (!inflated) return std::unexpected(inflated.error());
+    converted_ = std::move(*inflated);
+    text = &converted_;
+  }
+  if (spec_.format != "json") {
+    Result<std::string> json_text = spec_.format == "csv"         ? csv_to_json(*text, {spec_.csv_delimiter, spec_.csv_quote, spec_.csv_header})
+                                    : spec_.format == "jsonlines" ? ndjson_to_json(*text)
+                                                                  : xml_to_json(*text);
+    if (!json_text) return std::unexpected(json_text.error().within("response body (" + spec_.format + ")"));
+    converted_ = std::move(*json_text);
+    text = &converted_;
+  }
   // The client leaves kBodyPadding spare bytes, so simdjson parses the body without copying it.
   simdjson::dom::element root;
-  auto err = response.body.capacity() - response.body.size() >= simdjson::SIMDJSON_PADDING
-                 ? parser_->parse(response.body.data(), response.body.size(), false).get(root)
-                 : parser_->parse(response.body).get(root);
+  auto err = text->capacity() - text->size() >= simdjson::SIMDJSON_PADDING
+                 ? parser_->parse(text->data(), text->size(), false).get(root)
+                 : parser_->parse(*text).get(root);
   if (err) {
-    std::string excerpt = response.body.substr(0, 80);
+    std::string excerpt = text->substr(0, 80);
     for (char& c : excerpt) {
       if (static_cast<unsigned char>(c) < 0x20) c = ' ';
     }
@@ -63,6 +81,15 @@ Status Decoder::decode(const http::Response& response) {
     }
   }
   for (const auto& path : paths_) {
+    if (spec_.convert_child_properties_to_array) {
+      // The selected object's member values are the events (Anvilogic).
+      path.select(root, [this](simdjson::dom::element e) {
+        simdjson::dom::object obj;
+        if (e.get(obj) != simdjson::SUCCESS) return;
+        for (auto field : obj) events_.push_back(field.value);
+      });
+      continue;
+    }
     json::extract_events(path, root, [this](simdjson::dom::element e) { events_.push_back(e); });
   }
   return {};

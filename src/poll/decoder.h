@@ -34,6 +34,7 @@ class Decoder {
   std::unique_ptr<simdjson::dom::parser> parser_ = std::make_unique<simdjson::dom::parser>();
   std::vector<simdjson::dom::element> events_;
   std::optional<simdjson::dom::element> body_;
+  std::string converted_;  // JSON text made from CSV, XML, NDJSON or a compressed body
 };
 
 }  // namespace intake::poll

@@ -7,10 +7,10 @@ namespace {
 class NoPaging final : public Paginator {
  public:
   explicit NoPaging(const ccp::PagingSpec& spec) : spec_(spec) {}
-  Status begin(const std::string&) override { return {}; }
+  Status begin(const std::string&, const std::string&) override { return {}; }
   void apply(PageRequest& request) const override {
     if (spec_.page_size > 0 && !spec_.page_size_parameter.empty()) {
-      request.query.emplace_back(spec_.page_size_parameter, std::to_string(spec_.page_size));
+      paging::send_value(request, spec_, spec_.page_size_parameter, std::to_string(spec_.page_size), true);
     }
   }
   Result<bool> advance(const PageResult&) override { return false; }

@@ -1,6 +1,7 @@
 // pagingType Offset: offset=<events received so far in the window>, 0-based as every real API in
-// the corpus is (Jira, Dragos, Alibaba). Stops on an empty or short page, or when a "total"
-// member at the root says everything was read.
+// the corpus is (Jira, Dragos, Alibaba, Cortex XDR). Stops on an empty or short page, or when a
+// "total" member at the root says everything was read. offsetEndParaName (Cortex XDR's
+// search_to) receives the exclusive end of the page.
 #include <charconv>
 
 #include "poll/paging.h"
@@ -12,7 +13,7 @@ class OffsetPaging final : public Paginator {
  public:
   explicit OffsetPaging(const ccp::PagingSpec& spec) : spec_(spec) {}
 
-  Status begin(const std::string& state) override {
+  Status begin(const std::string& state, const std::string&) override {
     offset_ = 0;
     if (state.empty()) return {};
     auto [p, ec] = std::from_chars(state.data(), state.data() + state.size(), offset_);
@@ -23,9 +24,12 @@ class OffsetPaging final : public Paginator {
   }
 
   void apply(PageRequest& request) const override {
-    request.query.emplace_back(spec_.offset_parameter, std::to_string(offset_));
+    paging::send_value(request, spec_, spec_.offset_parameter, std::to_string(offset_), true);
+    if (!spec_.offset_end_parameter.empty() && spec_.page_size > 0) {
+      paging::send_value(request, spec_, spec_.offset_end_parameter, std::to_string(offset_ + spec_.page_size), true);
+    }
     if (spec_.page_size > 0 && !spec_.page_size_parameter.empty()) {
-      request.query.emplace_back(spec_.page_size_parameter, std::to_string(spec_.page_size));
+      paging::send_value(request, spec_, spec_.page_size_parameter, std::to_string(spec_.page_size), true);
     }
   }
 

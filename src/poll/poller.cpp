@@ -24,6 +24,7 @@ struct Poller::Impl {
   PollStats stats;
 
   Result<http::Response> send(const PageRequest& paging, const Window& window, int64_t& retries);
+  std::string last_url;  // URL of the last request sent (relative next links resolve against it)
   Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink);
   bool stop() const { return options.stop_requested && options.stop_requested(); }
 };
@@ -63,7 +64,7 @@ Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http:
   auto sleep = options.sleep;
   auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder), std::move(*decoder),
                                              std::move(*paginator), RateLimiter(def.request.rate_limit_qps, sleep),
-                                             std::mt19937_64(), PollStats{}});
+                                             std::mt19937_64(), PollStats{}, std::string()});
   impl->rng.seed(impl->options.jitter_seed);
   return std::unique_ptr<Poller>(new Poller(std::move(impl)));
 }
@@ -74,8 +75,11 @@ Result<http::Response> Poller::Impl::send(const PageRequest& paging, const Windo
   auto timeout = std::chrono::seconds(def.request.timeout_seconds);
   for (int attempt = 0;; ++attempt) {
     if (!limiter.acquire()) return fail("poll", "interrupted");
-    http::Request req = builder.build(window, paging, auth);
+    auto built = builder.build(window, paging, auth);
+    if (!built) return std::unexpected(built.error());
+    http::Request req = std::move(*built);
     if (auto ok = auth.apply(req); !ok) return std::unexpected(ok.error());
+    last_url = req.url;
     ++stats.requests;
     auto resp = client.send(req, timeout);
     std::optional<std::chrono::milliseconds> retry_after;
@@ -120,7 +124,7 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
   auto started = std::chrono::steady_clock::now();
   WindowSummary summary{window};
   bool resuming = resume.open_window && *resume.open_window == window;
-  if (auto ok = paginator->begin(resuming ? resume.paging_state : ""); !ok) return std::unexpected(ok.error());
+  if (auto ok = paginator->begin(resuming ? resume.paging_state : "", resume.cursor); !ok) return std::unexpected(ok.error());
   int64_t page_no = resuming ? resume.pages_done : 0;
   int64_t events_done = resuming ? resume.events_done : 0;
   while (true) {
@@ -135,7 +139,7 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
     if (!resp) return std::unexpected(resp.error());
     if (auto ok = decoder.decode(*resp); !ok) return std::unexpected(ok.error().within(http::redact_url(def.request.api_endpoint)));
     const auto& events = decoder.events();
-    auto more = paginator->advance(PageResult{*resp, decoder.body(), events.size()});
+    auto more = paginator->advance(PageResult{*resp, decoder.body(), events.size(), last_url});
     if (!more) return std::unexpected(more.error());
     ++page_no;
     events_done += static_cast<int64_t>(events.size());
@@ -153,6 +157,7 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
     } else {
       page.checkpoint.next_start = window.end;
     }
+    page.checkpoint.cursor = paginator->cursor();
     if (auto ok = sink.write(page); !ok) return std::unexpected(ok.error());
     ++summary.pages;
     ++stats.pages;
@@ -193,8 +198,10 @@ Result<PollStats> Poller::run(const Checkpoint& from, PageSink& sink) {
     if (m.stats.interrupted) break;
     ++m.stats.windows;
     if (m.options.on_window) m.options.on_window(*summary);
+    std::string cursor = m.paginator->cursor();
     cp = Checkpoint{};
     cp.next_start = w.end;
+    cp.cursor = cursor;
   }
   if (m.stop()) m.stats.interrupted = true;
   return m.stats;

@@ -16,7 +16,8 @@ class RequestBuilder {
   static Result<RequestBuilder> create(const ccp::Definition& def);
 
   // The request for one page of `window`; the authenticator adds credentials afterwards.
-  http::Request build(const Window& window, const PageRequest& paging, const auth::Authenticator& auth) const;
+  // Errors: a paging value that must go into a body that is not JSON.
+  Result<http::Request> build(const Window& window, const PageRequest& paging, const auth::Authenticator& auth) const;
 
   // Text substituted for {_QueryWindowStartTime} / {_QueryWindowEndTime}.
   std::string format_time(DateTime t) const { return format_.format(t); }

@@ -787,4 +787,49 @@ Result<std::vector<Row>> Workspace::read_rows(std::string_view table, int64_t li
   return rows;
 }
 
+Status Workspace::scan(std::string_view table, const ScanRange& range, const std::function<bool(Row&&)>& sink) {
+  auto stored = impl_->schema_of(table, false);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) return fail(path_, "table \"" + std::string(table) + "\" does not exist");
+  const Schema& schema = **stored;
+  // Only the columns the query reads are selected and decoded; the others stay null.
+  std::vector<int> wanted;
+  for (size_t i = 0; i < schema.columns.size(); ++i) {
+    bool use = range.columns.empty();
+    for (const auto& c : range.columns) use = use || c == schema.columns[i].name;
+    if (use) wanted.push_back(static_cast<int>(i));
+  }
+  std::string sql = "SELECT ";
+  for (size_t k = 0; k < wanted.size(); ++k) {
+    if (k) sql += ", ";
+    append_ident(sql, schema.columns[wanted[k]].name);
+  }
+  if (wanted.empty()) sql += "1";
+  sql += " FROM " + ident(table);
+  bool has_time = schema.index_of("TimeGenerated") >= 0;
+  std::vector<int64_t> binds;
+  if (has_time && range.time_from) {
+    sql += std::string(binds.empty() ? " WHERE" : " AND") + " \"TimeGenerated\" >= ?";
+    binds.push_back(range.time_from->ticks);
+  }
+  if (has_time && range.time_to) {
+    sql += std::string(binds.empty() ? " WHERE" : " AND") + " \"TimeGenerated\" <= ?";
+    binds.push_back(range.time_to->ticks);
+  }
+  if (range.limit) sql += " LIMIT " + std::to_string(std::max<int64_t>(0, *range.limit));
+  auto st = impl_->prepare(sql);
+  if (!st) return std::unexpected(st.error());
+  for (size_t i = 0; i < binds.size(); ++i) sqlite3_bind_int64(st->get(), static_cast<int>(i + 1), binds[i]);
+  int rc;
+  while ((rc = sqlite3_step(st->get())) == SQLITE_ROW) {
+    Row row(schema.columns.size());
+    for (size_t k = 0; k < wanted.size(); ++k) {
+      row[wanted[k]] = decode_cell(st->get(), static_cast<int>(k), schema.columns[wanted[k]].type);
+    }
+    if (!sink(std::move(row))) break;
+  }
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return impl_->failure("cannot read the rows of \"" + std::string(table) + "\"");
+  return {};
+}
+
 }  // namespace intake::sinks

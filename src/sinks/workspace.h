@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -98,6 +99,15 @@ class Workspace {
   Result<std::vector<TableInfo>> tables();
   // Up to `limit` rows of a table in insertion order, decoded back to Values by column type.
   Result<std::vector<Row>> read_rows(std::string_view table, int64_t limit, int64_t offset = 0);
+
+  struct ScanRange {
+    std::optional<DateTime> time_from;  // TimeGenerated >= (pushed into SQL)
+    std::optional<DateTime> time_to;    // TimeGenerated <=
+    std::optional<int64_t> limit;
+    std::vector<std::string> columns;   // columns to decode; empty = all (others stay null)
+  };
+  // Streams rows in insertion order (rows follow the table's schema) until `sink` returns false.
+  Status scan(std::string_view table, const ScanRange& range, const std::function<bool(Row&&)>& sink);
 
   const std::string& path() const { return path_; }
 

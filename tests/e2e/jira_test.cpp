@@ -234,3 +234,44 @@ TEST_F(JiraE2E, DemoPrintsCounts) {
   EXPECT_NE(r.out.find("AtlassianJiraAudit_CL: 800 rows"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Sample rows of AtlassianJiraAudit_CL"), std::string::npos) << r.out;
 }
+
+TEST_F(JiraE2E, TransformShapesRowsAndQueryGivesTheSimulatorsDailyCounts) {
+  std::vector<std::string> args{"jira", "--records", "3000", "--start", "2024-01-01T00:00:00Z", "--end", "2024-01-04T00:00:00Z",
+                                "--seed", "5", "--user", kUser, "--password", kPassword, "--tls-cert", cert_.first,
+                                "--tls-key", cert_.second};
+  auto sim = start_simulator(args, dir_.path());
+  auto poll = run_intake({"poll", package(), "--param", "domain=" + sim.domain, "--param", std::string("username=") + kUser,
+                          "--param", std::string("password=") + kPassword, "--workspace", ws("q.db").string(), "--from",
+                          "2024-01-01T00:00:00Z", "--to", "2024-01-04T00:00:00Z", "--ca-file", cert_.first},
+                         dir_.path());
+  ASSERT_EQ(poll.exit_code, 0) << poll.out << poll.err;
+  // The package's transform sets TimeGenerated from the record's creation time.
+  {
+    WorkspaceFile w(ws("q.db"));
+    EXPECT_EQ(w.scalar("SELECT count(*) FROM AtlassianJiraAudit_CL WHERE TimeGenerated = created"), 3000);
+  }
+  auto q = run_intake({"query", "AtlassianJiraAudit_CL | summarize count() by bin(TimeGenerated, 1d) | order by TimeGenerated asc",
+                       "--workspace", ws("q.db").string(), "--format", "csv"},
+                      dir_.path());
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  std::string expected = "TimeGenerated,count_\r\n";
+  for (const char* day : {"2024-01-01", "2024-01-02", "2024-01-03"}) {
+    std::string from = std::string(day) + "T00:00:00.000Z";
+    std::string to = std::string(day) + "T23:59:59.999Z";
+    intake::http::ClientOptions o;
+    o.ca_file = cert_.first;
+    auto client = intake::http::Client::create(o).value();
+    intake::http::Request req;
+    req.url = sim.url + "/rest/api/3/auditing/record?limit=1&from=" + from + "&to=" + to;
+    req.headers = {{"Authorization", "Basic " + intake::base64_encode(std::string(kUser) + ":" + kPassword)}};
+    auto body = client->send(req, std::chrono::seconds(10)).value().body;
+    auto pos = body.find("\"total\":");
+    ASSERT_NE(pos, std::string::npos) << body;
+    expected += std::string(day) + "T00:00:00Z," + std::to_string(std::stoll(body.substr(pos + 8))) + "\r\n";
+  }
+  EXPECT_EQ(q.out, expected);
+
+  auto bad = run_intake({"query", "AtlassianJiraAudit_CL | where categroy == 'x'", "--workspace", ws("q.db").string()}, dir_.path());
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("kql:1:31: unknown column 'categroy' (did you mean 'category')"), std::string::npos) << bad.err;
+}

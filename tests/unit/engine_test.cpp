@@ -69,7 +69,7 @@ TEST(WorkspaceSink, DropsEventsSeenInAnEarlierWindowButKeepsRepeatsWithinOne) {
   TempDir dir;
   auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
   Schema s{{{"id", ColumnType::Long}, {"msg", ColumnType::String}}};
-  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt}}, std::nullopt, [] { return at("2030-01-01T00:00:00Z"); });
+  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt, std::nullopt}}, std::nullopt, [] { return at("2030-01-01T00:00:00Z"); });
   simdjson::dom::parser p1, p2;
   auto w1 = parse(p1, R"([{"id": 1, "msg": "a"}, {"id": 2, "msg": "edge"}, {"id": 2, "msg": "edge"}])");
   std::vector<simdjson::dom::element> e1;
@@ -97,7 +97,7 @@ TEST(WorkspaceSink, ADedupKeyIdentifiesEventsAcrossWindows) {
   TempDir dir;
   auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
   Schema s{{{"id", ColumnType::Long}, {"v", ColumnType::Long}}};
-  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt}}, json::JsonPath::compile("$.id").value());
+  WorkspaceSink sink(*ws, "inst", RowMapper(s), {{"T_CL", std::nullopt, std::nullopt}}, json::JsonPath::compile("$.id").value());
   simdjson::dom::parser p;
   auto arr = parse(p, R"([{"id": 7, "v": 1}, {"id": 7, "v": 2}, {"id": 8, "v": 3}])");
   std::vector<simdjson::dom::element> e;

@@ -116,7 +116,7 @@ TEST(RequestBuilder, WindowBoundsBuiltinsAndPaging) {
   auto auth = auth::make_authenticator(def.auth, *http::Client::create({}).value()).value();
   PageRequest paging;
   paging.query = {{"offset", "6"}};
-  auto req = builder.build({at("2024-01-01T00:00:00Z"), at("2024-01-01T00:10:00Z")}, paging, *auth);
+  auto req = builder.build({at("2024-01-01T00:00:00Z"), at("2024-01-01T00:10:00Z")}, paging, *auth).value();
   EXPECT_EQ(req.method, "GET");
   EXPECT_EQ(req.url,
             "https://api.example/v1/items?format=json&q=since%202024-01-01T00%3A00%3A00Z&%24filter=a%20b&"
@@ -131,7 +131,7 @@ TEST(RequestBuilder, PostJsonTemplateWithUnixTimes) {
                             "queryParametersTemplate": "{\"start\": {_QueryWindowStartTime}, \"end\": {_QueryWindowEndTime}}")");
   auto builder = RequestBuilder::create(def).value();
   auto auth = auth::make_authenticator(def.auth, *http::Client::create({}).value()).value();
-  auto req = builder.build({at("2024-01-01T00:00:00Z"), at("2024-01-01T00:10:00Z")}, {}, *auth);
+  auto req = builder.build({at("2024-01-01T00:00:00Z"), at("2024-01-01T00:10:00Z")}, {}, *auth).value();
   EXPECT_EQ(req.method, "POST");
   EXPECT_EQ(req.body, R"({"start": 1704067200, "end": 1704067800})");
   EXPECT_EQ(http::find_header(req.headers, "Content-Type").value_or(""), "application/json");

@@ -1,0 +1,15 @@
+// What Query and Transform share: the bound pipeline and the catalog it reads.
+#pragma once
+
+#include "kql/plan.h"
+
+namespace intake::kql {
+
+class CompiledQuery {
+ public:
+  PipelinePtr pipeline;
+  const Catalog* catalog = nullptr;
+  bool identity = false;
+};
+
+}  // namespace intake::kql

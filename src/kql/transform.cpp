@@ -1,0 +1,99 @@
+// Transform: a query over the virtual table `source`, restricted to row-by-row operators. Each
+// apply() serves `source` from the batch through a one-table catalog, so the same pipeline code
+// runs queries and transformations.
+#include <algorithm>
+#include <cctype>
+
+#include "kql/binder.h"
+#include "kql/compiled.h"
+#include "kql/parser.h"
+
+namespace intake::kql {
+
+namespace {
+
+// The compile-time catalog: `source` with the stream's schema.
+class SourceSchemaCatalog final : public Catalog {
+ public:
+  explicit SourceSchemaCatalog(const Schema& s) : schema_(s) {}
+  std::optional<Schema> table_schema(std::string_view name) const override {
+    if (name == "source") return schema_;
+    return std::nullopt;
+  }
+  Status scan(std::string_view, const ScanHints&, const std::function<bool(Row&&)>&) const override { return {}; }
+  std::vector<std::string> table_names() const override { return {"source"}; }
+
+ private:
+  const Schema& schema_;
+};
+
+class BatchCatalog final : public Catalog {
+ public:
+  explicit BatchCatalog(const std::vector<Row>& rows) : rows_(rows) {}
+  std::optional<Schema> table_schema(std::string_view) const override { return std::nullopt; }
+  Status scan(std::string_view, const ScanHints&, const std::function<bool(Row&&)>& sink) const override {
+    for (const auto& r : rows_)
+      if (!sink(Row(r))) break;
+    return {};
+  }
+
+ private:
+  const std::vector<Row>& rows_;
+};
+
+class AppendSink final : public RowSink {
+ public:
+  explicit AppendSink(std::vector<Row>& out) : out_(out) {}
+  bool push(Row&& r) override {
+    out_.push_back(std::move(r));
+    return true;
+  }
+  void finish() override {}
+
+ private:
+  std::vector<Row>& out_;
+};
+
+bool is_source_only(std::string_view text) {
+  auto b = std::find_if_not(text.begin(), text.end(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); });
+  auto e = std::find_if_not(text.rbegin(), text.rend(), [](char c) { return std::isspace(static_cast<unsigned char>(c)); }).base();
+  return b < e && std::string_view(&*b, static_cast<size_t>(e - b)) == "source";
+}
+
+}  // namespace
+
+Result<Transform> Transform::compile(std::string_view text, const Schema& source_schema) {
+  auto ast = parse_query(text);
+  if (!ast) return std::unexpected(ast.error());
+  SourceSchemaCatalog cat(source_schema);
+  auto p = bind_query(*ast, cat, BindOptions{.transform = true});
+  if (!p) return std::unexpected(p.error());
+  auto c = std::make_shared<CompiledQuery>();
+  c->pipeline = std::move(*p);
+  c->identity = is_source_only(text);
+  Transform t;
+  t.impl_ = std::move(c);
+  return t;
+}
+
+const Schema& Transform::output_schema() const { return impl_->pipeline->schema(); }
+
+bool Transform::is_identity() const { return impl_->identity; }
+
+Status Transform::apply(const std::vector<Row>& input, std::vector<Row>& output, DateTime now) const {
+  if (impl_->identity) {
+    output.insert(output.end(), input.begin(), input.end());
+    return {};
+  }
+  BatchCatalog cat(input);
+  ExecContext ctx;
+  ctx.eval.now = now;
+  ctx.catalog = &cat;
+  ctx.max_rows = INT64_MAX;
+  AppendSink sink(output);
+  impl_->pipeline->run(sink, ctx);
+  if (ctx.failed()) return std::unexpected(ctx.error.error());
+  return {};
+}
+
+}  // namespace intake::kql
