@@ -10,6 +10,7 @@
 
 #include "http/server.h"
 #include "sim/common.h"
+#include "sim/dataminr.h"
 #include "sim/graph.h"
 #include "sim/jira.h"
 #include "sim/script.h"
@@ -27,6 +28,7 @@ struct SimulatorEntry {
 
 // Every simulated API, one line each.
 const SimulatorEntry kSimulators[] = {
+    {"dataminr", "Dataminr Pulse (auth, watchlists, alerts pull) or --push-to an RTAP receiver", &sim::dataminr::make_command},
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},
     {"graph", "Microsoft Graph security alerts_v2 with an Entra ID token endpoint", &sim::graph::make_command},
     {"sentinelone", "SentinelOne Management API v2.1 (/web/api/v2.1/threats, ...)", &sim::sentinelone::make_command},

@@ -71,10 +71,19 @@ LoadedFile load_definition_file(const std::string& path, const Params& params) {
     if (auto def = parse_definition(*r.resource, r.path, out.diagnostics)) out.definitions.push_back(std::move(*def));
   }
   if (polling == 0) {
-    // Other kinds (Push, blob containers, Pub/Sub, streaming) are valid CCP but nothing to poll.
+    // Other kinds (Push, blob containers, Pub/Sub, streaming, UI definitions) are valid CCP but
+    // nothing to poll; a kind nobody knows is an error.
+    static constexpr std::string_view kOtherKinds[] = {"Push", "WebSocket", "GCP", "StorageAccountBlobContainer", "OCI",
+                                                       "AmazonWebServicesS3", "Customizable", "GenericUI", "StaticUI"};
     for (const auto& r : resources) {
-      out.diagnostics.error(r.path + "/kind", "kind '" + r.resource->get_ci("kind")->as_string() +
-                                                  "' is not a polling connector (intake polls RestApiPoller and APIPolling)");
+      const std::string& kind = r.resource->get_ci("kind")->as_string();
+      bool known = false;
+      for (auto k : kOtherKinds) known = known || iequals(k, kind);
+      if (known) {
+        out.diagnostics.warning(r.path + "/kind", "kind '" + kind + "' is valid CCP but not a polling connector; intake does not run it");
+      } else {
+        out.diagnostics.error(r.path + "/kind", "unknown kind '" + kind + "' (intake polls RestApiPoller and APIPolling)");
+      }
     }
   }
   return out;

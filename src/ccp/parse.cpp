@@ -37,7 +37,12 @@ void collect_resources(const Value& node, const std::string& path, std::vector<L
   }
   if (!node.is_object()) return;
   if (const Value* kind = node.get_ci("kind"); kind && kind->is_string() && node.get_ci("properties")) {
-    out.push_back({&node, path});
+    // DCRs ("kind": "Direct") and other Azure resources also carry a kind: only data connectors
+    // and connector definitions count.
+    const Value* type = node.get_ci("type");
+    std::string t = type && type->is_string() ? type->as_string() : "";
+    for (auto& ch : t) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (t.empty() || t.find("dataconnector") != std::string::npos) out.push_back({&node, path});
     return;
   }
   if (const Value* res = node.get_ci("resources")) collect_resources(*res, path + "/resources", out, depth + 1);
@@ -174,8 +179,12 @@ void parse_paging(Reader p, Definition& def, Diagnostics& diag) {
     case PagingType::Offset: require(!s.offset_parameter.empty(), "offsetParaName", "the parameter that carries the offset"); break;
     case PagingType::NextPageToken:
     case PagingType::PersistentToken:
-      require(!s.next_page_token_json_path.empty() || !s.next_page_token_response_header.empty(), "nextPageTokenJsonPath",
-              "where the next token is read: a body JSON path or nextPageTokenResponseHeader");
+      if (s.next_page_token_json_path.empty() && s.next_page_token_response_header.empty()) {
+        // Published definitions write "NextPageTokenJsonPath": "null" to mean "no paging".
+        diag.warning(p.path_of("nextPageTokenJsonPath"), "no token path: every window is a single page");
+        s.type = PagingType::None;
+        break;
+      }
       require(!s.next_page_parameter.empty() || !s.next_page_request_header.empty(), "nextPageParaName",
               "where the token is sent: a parameter or nextPageRequestHeader");
       break;

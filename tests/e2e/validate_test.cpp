@@ -85,10 +85,10 @@ TEST(Validate, UsageErrorsExitTwo) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
-// Every corpus poller file whose connections use only the auth and paging types intake runs
-// today (Basic/APIKey, Offset/no paging, JSON) is accepted. The expectation is computed from the
-// raw JSON, independently of the parser under test.
-TEST(Validate, AcceptsCorpusDefinitionsWithSupportedAuthAndPaging) {
+// Every connector file of the corpus (definitions of every kind; DCRs and tables are checked with
+// their packages) is accepted, except those using nested multi-step polling, which intake does not
+// run yet: those must say so precisely. The report lists the count and each exception.
+TEST(Validate, AcceptsEveryCorpusDefinition) {
   INTAKE_REQUIRE_CORPUS(corpus);
   TempDir logs;
   int accepted = 0, considered = 0;
@@ -96,45 +96,31 @@ TEST(Validate, AcceptsCorpusDefinitionsWithSupportedAuthAndPaging) {
   for (const auto& dir : fs::directory_iterator(corpus)) {
     if (!dir.is_directory()) continue;
     for (const auto& f : fs::directory_iterator(dir.path())) {
-      std::string name = f.path().filename().string();
-      std::string lower = name;
-      for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      if (lower.find("poll") == std::string::npos) continue;
+      if (f.path().extension() != ".json") continue;
       auto root = json::parse(read_file(f.path()));
       ASSERT_TRUE(root) << f.path();
       auto resources = ccp::find_connector_resources(*root);
-      bool supported = !resources.empty();
-      int pollers = 0;
-      for (const auto& r : resources) {
-        const Value* kind = r.resource->get_ci("kind");
-        if (!ccp::is_polling_kind(kind->as_string())) continue;
-        ++pollers;
-        const Value* props = r.resource->get_ci("properties");
-        const Value* cfg = props->get_ci("pollingConfig") ? props->get_ci("pollingConfig") : props;
-        const Value* auth = cfg->get_ci("auth");
-        const Value* type = auth ? (auth->get_ci("type") ? auth->get_ci("type") : auth->get_ci("authType")) : nullptr;
-        std::string t = type && type->is_string() ? type->as_string() : "";
-        const Value* paging = cfg->get_ci("paging");
-        const Value* ptype = paging ? paging->get_ci("pagingType") : nullptr;
-        std::string p = ptype && ptype->is_string() ? ptype->as_string() : "None";
-        const Value* resp = cfg->get_ci("response");
-        const Value* fmt = resp ? resp->get_ci("format") : nullptr;
-        std::string fm = fmt && fmt->is_string() ? fmt->as_string() : "json";
-        bool nested = props->get_ci("stepInfo") != nullptr;
-        supported = supported && (iequals(t, "Basic") || iequals(t, "APIKey")) && (iequals(p, "Offset") || iequals(p, "None")) &&
-                    iequals(fm, "json") && !nested;
-      }
-      if (!supported || pollers == 0) continue;
+      if (resources.empty()) continue;  // a DCR or a table
       ++considered;
+      bool nested = false;
+      for (const auto& r : resources) {
+        const Value* props = r.resource->get_ci("properties");
+        nested = nested || (props && props->get_ci("stepInfo"));
+      }
       auto r = validate({f.path().string()}, logs);
-      if (r.exit_code == 0) ++accepted;
-      else report += f.path().string() + ":\n" + r.out;
+      if (nested) {
+        EXPECT_EQ(r.exit_code, 78) << f.path();
+        EXPECT_NE(r.out.find("nested (multi-step) polling is not supported yet"), std::string::npos) << r.out;
+        report += "  not yet: " + f.path().filename().string() + " (nested multi-step polling)\n";
+        continue;
+      }
       EXPECT_EQ(r.exit_code, 0) << r.out;
+      if (r.exit_code == 0) ++accepted;
     }
   }
-  std::cout << "corpus definitions with Basic/APIKey auth and Offset/no paging accepted: " << accepted << " of "
-            << considered << "\n" << report;
-  EXPECT_GE(considered, 8);
+  std::cout << "corpus connector files accepted: " << accepted << " of " << considered << "\n" << report;
+  EXPECT_GE(considered, 50);
+  EXPECT_GE(accepted, considered - 4);
 }
 
 TEST(Validate, WarnsAboutTheStrayQuoteInThePublishedJiraDefinition) {

@@ -41,7 +41,7 @@ namespace {
 using namespace intake;
 namespace fs = std::filesystem;
 
-constexpr int kMinCases = 400;
+constexpr int kMinCases = 500;
 
 std::string trim(std::string_view s) {
   size_t b = 0, e = s.size();

@@ -93,7 +93,7 @@ TEST(SimGraph, NextLinkPagingWithFilterCoversTheWindow) {
     auto doc = p.parse(simdjson::padded_string(r.body));
     for (auto a : doc["value"].get_array()) {
       ids.insert(std::string(std::string_view(a["id"])));
-      std::string created(std::string_view(a["createdDateTime"]));
+      std::string created{std::string_view(a["createdDateTime"])};
       EXPECT_GE(created, "2024-01-01T06:00:00");
       EXPECT_LT(created, "2024-01-01T18:00:00");
       EXPECT_EQ(created.size(), 28u);  // 7 fraction digits
@@ -124,7 +124,6 @@ TEST(SimGraph, LimitsAndBadFiltersAre400WithGraphBody) {
 
 TEST(SimGraph, TokenExpiryAndThrottling) {
   Fixture f(100, 5);
-  f.sim->tokens();
   http::Headers auth{{"Authorization", "Bearer " + token(*f.sim)}};
   EXPECT_EQ(f.sim->handle(req("GET", "/v1.0/security/alerts_v2", {}, auth)).status, 200);
   f.clock += 5000;
