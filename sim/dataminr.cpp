@@ -120,7 +120,7 @@ std::string Simulator::alert_json(int64_t index) const {
       .begin_object().str("name", story.category).str("id", std::to_string(962'000 + d.pick(20))).str("type", "category").end_object()
       .end_array()
       .begin_array("companies")
-      .begin_object().str("name", d.pick(kCompanies)).str("id", hex(d.next(), 24)).end_object()
+      .begin_object().str("name", d.pick(kCompanies)).str("id", hex(d.next(), 16) + hex(d.next(), 8)).end_object()
       .end_array()
       .begin_array("sectors").begin_object().str("name", "Information Technology").end_object().end_array()
       .begin_array("watchlistsMatchedByType")

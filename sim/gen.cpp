@@ -1,6 +1,7 @@
 #include "sim/gen.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -72,6 +73,7 @@ std::string iso_time(int64_t ticks, int digits) {
 }
 
 std::string hex(uint64_t v, int digits) {
+  digits = std::clamp(digits, 0, 16);
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
   return std::string(buf + 16 - digits, static_cast<size_t>(digits));

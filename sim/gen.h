@@ -72,7 +72,7 @@ int64_t floor_div(int64_t a, int64_t b);
 
 // 2024-05-01T10:00:00.123456Z with exactly `digits` fraction digits (0 = none).
 std::string iso_time(int64_t ticks, int digits);
-// Lower-case hex of the low `digits` nibbles.
+// Lower-case hex of the low `digits` nibbles (at most 16).
 std::string hex(uint64_t v, int digits);
 // A UUID-shaped string from two hashes.
 std::string uuid(uint64_t a, uint64_t b);

@@ -1,5 +1,8 @@
 #include "ccp/placeholders.h"
 
+#include "ccp/arm.h"
+#include "json/value_json.h"
+
 #include <algorithm>
 #include <cctype>
 #include <optional>
@@ -40,13 +43,44 @@ std::optional<std::string> arm_parameter_name(std::string_view s) {
 
 }  // namespace
 
-std::string substitute(std::string_view text, const Params& params, std::set<std::string>* missing) {
-  if (auto name = arm_parameter_name(text)) {
-    auto it = params.find(*name);
-    if (it != params.end()) return it->second;
-    if (missing) missing->insert(*name);
-    return std::string(text);
+namespace {
+
+std::string replace_braces(std::string_view text, const Params& params, std::set<std::string>* missing);
+
+// An ARM expression string evaluated with the parameters; nullopt when it cannot be (a missing
+// parameter is recorded; anything else leaves the text as it is, for validation to judge).
+std::optional<Value> eval_expression(std::string_view text, const Params& params, std::set<std::string>* missing) {
+  if (!is_arm_expression(text)) return std::nullopt;
+  std::string inner = replace_braces(text, params, missing);
+  std::set<std::string> absent;
+  auto v = eval_arm(inner, params, &absent);
+  if (missing) {
+    for (const auto& a : absent) {
+      if (!is_system_placeholder(a)) missing->insert(a);
+    }
   }
+  if (!v) return std::nullopt;
+  return *v;
+}
+
+std::string text_of(const Value& v) {
+  if (v.is_string()) return v.as_string();
+  if (v.kind() == Kind::Long) return std::to_string(v.as_long());
+  if (v.kind() == Kind::Bool) return v.as_bool() ? "true" : "false";
+  if (v.is_null()) return "";
+  return json::to_json(v);
+}
+
+}  // namespace
+
+std::string substitute(std::string_view text, const Params& params, std::set<std::string>* missing) {
+  if (auto v = eval_expression(text, params, missing)) return text_of(*v);
+  if (is_arm_expression(text)) return std::string(text);
+  return replace_braces(text, params, missing);
+}
+
+namespace {
+std::string replace_braces(std::string_view text, const Params& params, std::set<std::string>* missing) {
   std::string out;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -68,10 +102,15 @@ std::string substitute(std::string_view text, const Params& params, std::set<std
   out.append(text.substr(pos));
   return out;
 }
+}  // namespace
 
 Value substitute_tree(const Value& tree, const Params& params, std::set<std::string>* missing) {
   switch (tree.kind()) {
-    case Kind::String: return Value(substitute(tree.as_string(), params, missing));
+    case Kind::String: {
+      // An expression keeps the type it evaluates to: int(parameters('window')) stays a number.
+      if (auto v = eval_expression(tree.as_string(), params, missing)) return *v;
+      return Value(substitute(tree.as_string(), params, missing));
+    }
     case Kind::Array: {
       Array out;
       out.reserve(tree.as_array().size());

@@ -12,10 +12,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/result_format.h"
 #include "engine/poll_job.h"
 #include "http/self_signed.h"
-#include "json/value_json.h"
-#include "sinks/workspace.h"
+#include "sinks/workspace_catalog.h"
 
 namespace intake::cli {
 
@@ -93,7 +93,7 @@ Result<std::string> start_simulator(Simulator& sim, const std::vector<std::strin
 }
 
 std::string show(const Value& v) {
-  std::string s = v.is_string() ? v.as_string() : json::to_json(v);
+  std::string s = cell_text(v);
   return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
@@ -180,7 +180,16 @@ int run_demo(const DemoArgs& args) {
       std::cout << "\n";
     }
   }
-  std::cout << "\nQuery it with any SQLite client: sqlite3 " << args.workspace << " 'select count(*) from AtlassianJiraAudit_CL'\n";
+  const std::string kql = "AtlassianJiraAudit_CL | summarize records = count() by category | order by records desc";
+  std::cout << "\n$ intake query '" << kql << "' --workspace " << args.workspace << "\n";
+  sinks::WorkspaceCatalog catalog(**ws);
+  auto query = kql::Query::compile(kql, catalog);
+  auto table = query ? query->run() : Result<kql::Table>(std::unexpected(query.error()));
+  if (!table) {
+    std::cerr << "error: " << table.error().str() << "\n";
+    return kExitRuntime;
+  }
+  print_table(std::cout, *table);
   return kExitOk;
 }
 

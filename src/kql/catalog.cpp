@@ -34,6 +34,13 @@ Status MemoryCatalog::scan(std::string_view name, const ScanHints& hints, const 
   for (const auto& [n, t] : tables_) {
     if (n != name) continue;
     int tg = (hints.time_from || hints.time_to) ? t.schema.index_of("TimeGenerated") : -1;
+    std::vector<bool> wanted;
+    for (const auto& c : hints.columns) {
+      int i = t.schema.index_of(c);
+      if (i < 0) continue;
+      if (wanted.empty()) wanted.assign(t.schema.columns.size(), false);
+      wanted[static_cast<size_t>(i)] = true;
+    }
     int64_t sent = 0;
     for (const auto& r : t.rows) {
       if (hints.limit && sent >= *hints.limit) break;
@@ -44,7 +51,14 @@ Status MemoryCatalog::scan(std::string_view name, const ScanHints& hints, const 
         if (hints.time_to && v.as_datetime() > *hints.time_to) continue;
       }
       ++sent;
-      if (!sink(Row(r))) break;
+      if (wanted.empty()) {
+        if (!sink(Row(r))) break;
+        continue;
+      }
+      Row out(r.size());
+      for (size_t i = 0; i < r.size() && i < wanted.size(); ++i)
+        if (wanted[i]) out[i] = r[i];
+      if (!sink(std::move(out))) break;
     }
     return {};
   }

@@ -10,6 +10,7 @@ class CompiledQuery {
   PipelinePtr pipeline;
   const Catalog* catalog = nullptr;
   bool identity = false;
+  size_t row_capacity = 0;  // transforms: the widest row any operator produces
 };
 
 }  // namespace intake::kql

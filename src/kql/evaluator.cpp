@@ -28,6 +28,12 @@ bool kind_matches(const Value& v, ColumnType t) {
   return true;
 }
 
+void mark_column(std::vector<bool>& used, int index) {
+  if (index < 0) return;
+  if (used.size() <= static_cast<size_t>(index)) used.resize(static_cast<size_t>(index) + 1);
+  used[static_cast<size_t>(index)] = true;
+}
+
 namespace {
 
 const Value kNull;
@@ -36,6 +42,7 @@ bool is_num(Kind k) { return k == Kind::Int || k == Kind::Long || k == Kind::Rea
 bool is_integral(Kind k) { return k == Kind::Int || k == Kind::Long; }
 
 struct ConstNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { (void)u; }
   Value v;
   const Value* constant() const override { return &v; }
   Value eval(const Row&, const EvalContext&) const override { return v; }
@@ -43,6 +50,7 @@ struct ConstNode final : BExpr {
 };
 
 struct ColumnNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { mark_column(u, index); }
   int index = 0;
   int column() const override { return index; }
   Value eval(const Row& r, const EvalContext&) const override { return r[index]; }
@@ -50,6 +58,7 @@ struct ColumnNode final : BExpr {
 };
 
 struct MemberNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { base->mark_columns(u); }
   BExprPtr base;
   std::string key;
   Value eval(const Row& r, const EvalContext& c) const override {
@@ -73,6 +82,10 @@ struct MemberNode final : BExpr {
 };
 
 struct IndexNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    base->mark_columns(u);
+    index->mark_columns(u);
+  }
   BExprPtr base, index;
   Value eval(const Row& r, const EvalContext& c) const override {
     Value s;
@@ -196,6 +209,10 @@ Value arith(char op, const Value& a, const Value& b) {
 }
 
 struct ArithNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    b->mark_columns(u);
+  }
   char op = '+';
   BExprPtr a, b;
   Value eval(const Row& r, const EvalContext& c) const override {
@@ -204,11 +221,13 @@ struct ArithNode final : BExpr {
     const Value& y = b->ref(r, c, sb);
     Value v = arith(op, x, y);
     if (type == ColumnType::Int && v.kind() == Kind::Long) return Value(static_cast<int32_t>(static_cast<uint32_t>(v.as_long())));
-    return type == ColumnType::Dynamic ? v : coerce(std::move(v), type);
+    if (type == ColumnType::Dynamic) return v;
+    return coerce(std::move(v), type);
   }
 };
 
 struct NegNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { a->mark_columns(u); }
   BExprPtr a;
   Value eval(const Row& r, const EvalContext& c) const override {
     Value s;
@@ -261,6 +280,10 @@ Value compare(Cmp op, const Value& x, const Value& y, bool str_a, bool str_b) {
 }
 
 struct CompareNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    b->mark_columns(u);
+  }
   Cmp op = Cmp::Eq;
   BExprPtr a, b;
   bool str_a = false, str_b = false;
@@ -277,6 +300,10 @@ int truth(const Value& v) {
 }
 
 struct LogicalNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    b->mark_columns(u);
+  }
   bool is_and = true;
   BExprPtr a, b;
   Value eval(const Row& r, const EvalContext& c) const override {
@@ -298,6 +325,7 @@ struct LogicalNode final : BExpr {
 };
 
 struct NotNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { a->mark_columns(u); }
   BExprPtr a;
   Value eval(const Row& r, const EvalContext& c) const override {
     Value s;
@@ -364,6 +392,10 @@ bool text_of(const Value& v, std::string& buf, std::string_view& out) {
 }
 
 struct StringOpNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    b->mark_columns(u);
+  }
   StrOp op = StrOp::Contains;
   bool ci = true, negate = false;
   BExprPtr a, b;
@@ -391,6 +423,10 @@ struct StringOpNode final : BExpr {
 };
 
 struct RegexNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    pattern->mark_columns(u);
+  }
   BExprPtr a, pattern;
   std::shared_ptr<const re2::RE2> re;  // set when the pattern is constant
   Value eval(const Row& r, const EvalContext& c) const override {
@@ -410,6 +446,10 @@ struct RegexNode final : BExpr {
 };
 
 struct InNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    for (const auto& e : list) e->mark_columns(u);
+  }
   enum class Mode : uint8_t { In, HasAny, HasAll } mode = Mode::In;
   bool negate = false, ci = false;
   BExprPtr a;
@@ -464,6 +504,11 @@ struct InNode final : BExpr {
 };
 
 struct BetweenNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    a->mark_columns(u);
+    lo->mark_columns(u);
+    hi->mark_columns(u);
+  }
   bool negate = false;
   BExprPtr a, lo, hi;
   Value eval(const Row& r, const EvalContext& c) const override {
@@ -483,34 +528,68 @@ struct BetweenNode final : BExpr {
 };
 
 struct CallNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    for (const auto& a : args) a->mark_columns(u);
+  }
   const ScalarFunction* fn = nullptr;
   std::vector<BExprPtr> args;
+  Value typed(Value v) const {
+    if (type == ColumnType::Dynamic || kind_matches(v, type)) return v;
+    return coerce(std::move(v), type);
+  }
   Value eval(const Row& r, const EvalContext& c) const override {
+    // One argument (most calls): passed by reference, so a column's string is not copied.
+    if (args.size() == 1) {
+      Value s;
+      const Value& a0 = args[0]->ref(r, c, s);
+      return typed(fn->eval(std::span<const Value>(&a0, 1), c));
+    }
     if (args.size() <= 4) {
       Value buf[4];
       for (size_t i = 0; i < args.size(); ++i) buf[i] = args[i]->eval(r, c);
-      Value v = fn->eval(std::span<const Value>(buf, args.size()), c);
-      return type == ColumnType::Dynamic || kind_matches(v, type) ? v : coerce(std::move(v), type);
+      return typed(fn->eval(std::span<const Value>(buf, args.size()), c));
     }
     std::vector<Value> buf;
     buf.reserve(args.size());
     for (const auto& a : args) buf.push_back(a->eval(r, c));
-    Value v = fn->eval(buf, c);
-    return type == ColumnType::Dynamic || kind_matches(v, type) ? v : coerce(std::move(v), type);
+    return typed(fn->eval(buf, c));
+  }
+};
+
+// parse_json(tostring(d)) of a dynamic array or object is d itself (Kusto allows returning it
+// as-is), which skips a JSON write and parse per row; other values take the full round trip.
+struct ReparseNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { inner->mark_columns(u); }
+  BExprPtr inner;
+  const ScalarFunction* to_string = nullptr;
+  const ScalarFunction* parse = nullptr;
+  Value eval(const Row& r, const EvalContext& c) const override {
+    Value s;
+    const Value& x = inner->ref(r, c, s);
+    if (x.is_array() || x.is_object()) return x;
+    Value text = to_string->eval(std::span<const Value>(&x, 1), c);
+    return parse->eval(std::span<const Value>(&text, 1), c);
   }
 };
 
 struct IffNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override {
+    cond->mark_columns(u);
+    a->mark_columns(u);
+    b->mark_columns(u);
+  }
   BExprPtr cond, a, b;
   Value eval(const Row& r, const EvalContext& c) const override {
     Value s;
     bool t = is_true(cond->ref(r, c, s));
     Value v = (t ? a : b)->eval(r, c);
-    return type == ColumnType::Dynamic ? v : coerce(std::move(v), type);
+    if (type == ColumnType::Dynamic) return v;
+    return coerce(std::move(v), type);
   }
 };
 
 struct CaseNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { for (const auto& a : args) a->mark_columns(u); }
   std::vector<BExprPtr> args;
   Value eval(const Row& r, const EvalContext& c) const override {
     size_t n = args.size();
@@ -518,27 +597,33 @@ struct CaseNode final : BExpr {
       Value s;
       if (is_true(args[i]->ref(r, c, s))) {
         Value v = args[i + 1]->eval(r, c);
-        return type == ColumnType::Dynamic ? v : coerce(std::move(v), type);
+        if (type == ColumnType::Dynamic) return v;
+        return coerce(std::move(v), type);
       }
     }
     Value v = args[n - 1]->eval(r, c);
-    return type == ColumnType::Dynamic ? v : coerce(std::move(v), type);
+    if (type == ColumnType::Dynamic) return v;
+    return coerce(std::move(v), type);
   }
 };
 
 struct CoalesceNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { for (const auto& a : args) a->mark_columns(u); }
   std::vector<BExprPtr> args;
   Value eval(const Row& r, const EvalContext& c) const override {
     for (const auto& a : args) {
       Value v = a->eval(r, c);
       bool empty = v.is_null() || (v.is_string() && v.as_string().empty());
-      if (!empty) return type == ColumnType::Dynamic ? v : coerce(std::move(v), type);
+      if (empty) continue;
+      if (type == ColumnType::Dynamic) return v;
+      return coerce(std::move(v), type);
     }
     return Value();
   }
 };
 
 struct ConvertNode final : BExpr {
+  void mark_columns(std::vector<bool>& u) const override { a->mark_columns(u); }
   BExprPtr a;
   Value eval(const Row& r, const EvalContext& c) const override { return coerce(a->eval(r, c), type); }
 };
@@ -673,6 +758,16 @@ BExprPtr make_between(bool negate, BExprPtr a, BExprPtr lo, BExprPtr hi) {
   return n;
 }
 BExprPtr make_call(const ScalarFunction* fn, std::vector<BExprPtr> args, ColumnType type) {
+  if ((fn->name == "parse_json" || fn->name == "todynamic") && args.size() == 1) {
+    const auto* ts = dynamic_cast<const CallNode*>(args[0].get());
+    if (ts && ts->fn->name == "tostring" && ts->args.size() == 1 && ts->args[0]->type == ColumnType::Dynamic) {
+      auto n = make<ReparseNode>(type);
+      n->inner = ts->args[0];
+      n->to_string = ts->fn;
+      n->parse = fn;
+      return n;
+    }
+  }
   auto n = make<CallNode>(type);
   n->fn = fn;
   n->args = std::move(args);

@@ -29,7 +29,12 @@ struct BExpr {
   virtual const Value* constant() const { return nullptr; }
   // Column index when the node is a bare column reference, else -1.
   virtual int column() const { return -1; }
+  // Sets used[i] for every input column the expression reads (projection pushdown).
+  virtual void mark_columns(std::vector<bool>& used) const = 0;
 };
+
+// Sets used[index], growing `used` when needed.
+void mark_column(std::vector<bool>& used, int index);
 
 BExprPtr make_constant(Value v, ColumnType type);
 BExprPtr make_column(int index, ColumnType type);

@@ -9,6 +9,10 @@ namespace {
 class WhereOp final : public PlanOp {
  public:
   BExprPtr pred;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    for (size_t i = 0; i < in.size() && i < out.size(); ++i) in[i] = out[i];
+    pred->mark_columns(in);
+  }
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct S final : RowSink {
       const WhereOp* op;
@@ -32,6 +36,15 @@ class WhereOp final : public PlanOp {
 class ExtendOp final : public PlanOp {
  public:
   std::vector<ExtendItem> items;
+  // Items run in order and may read columns set by earlier ones, so liveness walks them back.
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    std::vector<bool> live = out;
+    for (auto it = items.rbegin(); it != items.rend(); ++it) {
+      if (static_cast<size_t>(it->target) < live.size()) live[static_cast<size_t>(it->target)] = false;
+      it->expr->mark_columns(live);
+    }
+    for (size_t i = 0; i < in.size() && i < live.size(); ++i) in[i] = live[i];
+  }
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct S final : RowSink {
       const ExtendOp* op;
@@ -60,12 +73,28 @@ class ProjectOp final : public PlanOp {
  public:
   std::vector<ProjectItem> items;
   std::vector<bool> movable;  // the item's source column is used by no other plain item
+  bool in_place = false;      // plain columns in increasing order: compact the row, no new one
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    for (size_t i = 0; i < items.size(); ++i) {
+      if (i < out.size() && !out[i]) continue;
+      if (items[i].source_column >= 0) mark_column(in, items[i].source_column);
+      else items[i].expr->mark_columns(in);
+    }
+  }
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct S final : RowSink {
       const ProjectOp* op;
       RowSink* next;
       ExecContext* ctx;
       bool push(Row&& r) override {
+        if (op->in_place) {
+          for (size_t i = 0; i < op->items.size(); ++i) {
+            size_t c = static_cast<size_t>(op->items[i].source_column);
+            if (c != i) r[i] = std::move(r[c]);
+          }
+          r.resize(op->items.size());
+          return next->push(std::move(r));
+        }
         Row out(op->items.size());
         for (size_t i = 0; i < op->items.size(); ++i)
           if (op->items[i].source_column < 0) out[i] = op->items[i].expr->eval(r, ctx->eval);
@@ -90,6 +119,9 @@ class ProjectOp final : public PlanOp {
 class TakeOp final : public PlanOp {
  public:
   int64_t n = 0;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    for (size_t i = 0; i < in.size() && i < out.size(); ++i) in[i] = out[i];
+  }
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext&) const override {
     struct S final : RowSink {
       int64_t left;
@@ -111,6 +143,7 @@ class TakeOp final : public PlanOp {
 
 class CountOp final : public PlanOp {
  public:
+  void require(const std::vector<bool>&, std::vector<bool>&) const override {}
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext&) const override {
     struct S final : RowSink {
       int64_t n = 0;
@@ -145,6 +178,7 @@ std::string_view dotnet_type(ColumnType t) {
 class GetSchemaOp final : public PlanOp {
  public:
   Schema input;
+  void require(const std::vector<bool>&, std::vector<bool>&) const override {}
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext&) const override {
     struct S final : RowSink {
       const GetSchemaOp* op;
@@ -186,6 +220,11 @@ PlanOpPtr make_project(std::vector<ProjectItem> items, Schema out) {
     if (items[i].source_column < 0) continue;
     for (size_t j = 0; j < items.size(); ++j)
       if (j != i && items[j].source_column == items[i].source_column) op->movable[i] = false;
+  }
+  op->in_place = true;
+  for (size_t i = 0; i < items.size(); ++i) {
+    int prev = i == 0 ? -1 : items[i - 1].source_column;
+    if (items[i].source_column <= prev) op->in_place = false;
   }
   op->items = std::move(items);
   op->output = std::move(out);

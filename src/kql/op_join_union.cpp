@@ -13,6 +13,19 @@ namespace {
 class JoinOp final : public PlanOp {
  public:
   JoinSpec spec;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    auto side = [&](const std::vector<int>& pos, const std::vector<int>& keys, size_t width) {
+      std::vector<bool> need(width, false);
+      for (size_t c = 0; c < width && c < pos.size(); ++c) {
+        size_t o = static_cast<size_t>(pos[c]);
+        need[c] = pos[c] >= 0 && o < out.size() && out[o];
+      }
+      for (int k : keys) mark_column(need, k);
+      return need;
+    };
+    in = side(spec.left_out, spec.left_keys, in.size());
+    spec.right->require(side(spec.right_out, spec.right_keys, spec.right->schema().columns.size()));
+  }
 
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct S final : RowSink {
@@ -108,6 +121,18 @@ class UnionOp final : public PlanOp {
   std::vector<int> self_map;
   std::vector<std::string> names;
   bool with_source = false;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    auto mapped = [&](const std::vector<int>& map, size_t width) {
+      std::vector<bool> need(width, false);
+      for (size_t c = 0; c < width && c < map.size(); ++c) {
+        size_t o = static_cast<size_t>(map[c]);
+        need[c] = o < out.size() && out[o];
+      }
+      return need;
+    };
+    in = mapped(self_map, in.size());
+    for (size_t i = 0; i < others.size(); ++i) others[i]->require(mapped(maps[i], others[i]->schema().columns.size()));
+  }
 
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct Mapper final : RowSink {

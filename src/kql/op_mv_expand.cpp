@@ -16,6 +16,10 @@ class MvExpandOp final : public PlanOp {
   int index_column = -1;
   int64_t limit = -1;
   int input_width = 0;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    for (size_t i = 0; i < in.size() && i < out.size(); ++i) in[i] = out[i];
+    for (const auto& it : items) it.expr->mark_columns(in);
+  }
 
   std::vector<Value> elements(const Value& v) const {
     std::vector<Value> out;

@@ -11,6 +11,13 @@ class ParseOp final : public PlanOp {
  public:
   ParseSpec spec;
   int input_width = 0;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    std::vector<bool> live = out;
+    for (const auto& p : spec.parts)
+      if (!p.literal && !p.star && static_cast<size_t>(p.target) < live.size()) live[static_cast<size_t>(p.target)] = false;
+    for (size_t i = 0; i < in.size() && i < live.size(); ++i) in[i] = live[i];
+    spec.source->mark_columns(in);
+  }
 
   bool match(std::string_view s, std::vector<Value>& vals) const {
     size_t pos = 0;

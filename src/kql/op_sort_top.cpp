@@ -13,6 +13,10 @@ class SortOp final : public PlanOp {
  public:
   std::vector<SortSpec> keys;
   std::optional<int64_t> top;
+  void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
+    for (size_t i = 0; i < in.size() && i < out.size(); ++i) in[i] = out[i];
+    for (const auto& k : keys) k.key->mark_columns(in);
+  }
 
   struct Item {
     std::vector<Value> key;

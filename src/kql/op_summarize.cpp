@@ -20,6 +20,13 @@ class SummarizeOp final : public PlanOp {
  public:
   std::vector<BExprPtr> keys;
   std::vector<std::shared_ptr<AggSpec>> aggs;
+  void require(const std::vector<bool>&, std::vector<bool>& in) const override {
+    for (const auto& k : keys) k->mark_columns(in);
+    for (const auto& a : aggs) {
+      for (const auto& x : a->args) x->mark_columns(in);
+      for (int c : a->extra_columns) mark_column(in, c);
+    }
+  }
 
   struct Group {
     std::vector<std::unique_ptr<Accumulator>> accs;
@@ -128,6 +135,9 @@ class SummarizeOp final : public PlanOp {
 class DistinctOp final : public PlanOp {
  public:
   std::vector<BExprPtr> keys;
+  void require(const std::vector<bool>&, std::vector<bool>& in) const override {
+    for (const auto& k : keys) k->mark_columns(in);
+  }
   std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const override {
     struct S final : RowSink {
       const DistinctOp* op;

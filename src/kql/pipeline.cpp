@@ -39,9 +39,35 @@ class TableSource final : public PlanSource {
  public:
   std::vector<TimeBound> bounds;
   std::optional<int64_t> limit;
+  // Set at compile time by require(); a plan shared by several branches gets their union.
+  mutable std::vector<bool> needed;
+  mutable bool has_needed = false;
+  mutable std::vector<std::string> columns;
+
+  void require(const std::vector<bool>& out) const override {
+    size_t width = output.columns.size();
+    if (!has_needed) needed.assign(width, false);
+    has_needed = true;
+    for (size_t i = 0; i < width && i < out.size(); ++i)
+      if (out[i]) needed[i] = true;
+    columns.clear();
+    for (size_t i = 0; i < width; ++i)
+      if (needed[i]) columns.push_back(output.columns[i].name);
+    if (columns.size() == width) {
+      columns.clear();
+    } else if (columns.empty() && width > 0) {
+      // No column is read (count, take of nothing): an empty list would mean "all", so ask for
+      // the cheapest one that is always there.
+      int tg = output.index_of("TimeGenerated");
+      columns.push_back(output.columns[tg >= 0 ? static_cast<size_t>(tg) : 0].name);
+    }
+  }
+  const std::vector<bool>* required() const override { return has_needed ? &needed : nullptr; }
+
   void run(RowSink& sink, ExecContext& ctx) const override {
     ScanHints h;
     h.limit = limit;
+    h.columns = columns;
     Row none;
     for (const auto& b : bounds) {
       Value v = b.value->eval(none, ctx.eval);
@@ -110,6 +136,7 @@ class RangeSource final : public PlanSource {
 class NestedSource final : public PlanSource {
  public:
   PipelinePtr inner;
+  void require(const std::vector<bool>& out) const override { inner->require(out); }
   void run(RowSink& sink, ExecContext& ctx) const override { inner->run(sink, ctx); }
 };
 
@@ -119,6 +146,16 @@ class UnionSource final : public PlanSource {
   std::vector<std::vector<int>> maps;
   std::vector<std::string> names;
   bool with_source = false;
+  void require(const std::vector<bool>& out) const override {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<bool> in(inputs[i]->schema().columns.size(), false);
+      for (size_t c = 0; c < in.size() && c < maps[i].size(); ++c) {
+        size_t o = static_cast<size_t>(maps[i][c]);
+        in[c] = o < out.size() && out[o];
+      }
+      inputs[i]->require(in);
+    }
+  }
   void run(RowSink& sink, ExecContext& ctx) const override {
     size_t width = output.columns.size();
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -160,6 +197,21 @@ void Pipeline::run(RowSink& sink, ExecContext& ctx) const {
   source->run(*next, ctx);
   // Finish front to back: each operator flushes into the next, then the next finishes.
   for (auto it = states.rbegin(); it != states.rend(); ++it) (*it)->finish();
+}
+
+void PlanOp::require(const std::vector<bool>&, std::vector<bool>& in) const { in.assign(in.size(), true); }
+
+void Pipeline::require(const std::vector<bool>& out) const {
+  std::vector<bool> need = out;
+  for (size_t i = ops.size(); i-- > 0;) {
+    const Schema& input = i == 0 ? source->output : ops[i - 1]->output;
+    std::vector<bool> in(input.columns.size(), false);
+    need.resize(ops[i]->output.columns.size(), false);
+    ops[i]->require(need, in);
+    need = std::move(in);
+  }
+  need.resize(source->output.columns.size(), false);
+  source->require(need);
 }
 
 Result<std::vector<Row>> Pipeline::collect(ExecContext& ctx) const {

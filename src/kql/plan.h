@@ -38,6 +38,10 @@ class PlanOp {
  public:
   virtual ~PlanOp() = default;
   virtual std::unique_ptr<RowSink> instantiate(RowSink& next, ExecContext& ctx) const = 0;
+  // Column liveness (projection pushdown): `in` (sized to the input width, all false) receives
+  // the input columns needed to produce the output columns marked in `out`. Operators holding
+  // nested pipelines pass the demand on to them. Default: every input column.
+  virtual void require(const std::vector<bool>& out, std::vector<bool>& in) const;
   Schema output;
   std::string name;  // operator as written, for messages
   Pos pos;
@@ -52,6 +56,11 @@ class PlanSource {
   virtual ~PlanSource() = default;
   // Pushes the source rows into `sink` (without calling finish).
   virtual void run(RowSink& sink, ExecContext& ctx) const = 0;
+  // Records which output columns are read downstream (see PlanOp::require); table scans remember
+  // them for ScanHints::columns. Called at compile time, before any run.
+  virtual void require(const std::vector<bool>& out) const { (void)out; }
+  // For a table scan: the columns required so far (empty until require is called).
+  virtual const std::vector<bool>* required() const { return nullptr; }
   Schema output;
   std::string table;  // the catalog table read, when this is a plain table scan
 };
@@ -65,6 +74,10 @@ struct Pipeline {
   void run(RowSink& sink, ExecContext& ctx) const;
   // Runs and materialises the rows.
   Result<std::vector<Row>> collect(ExecContext& ctx) const;
+  // Propagates the demand for output columns `out` back to the sources (projection pushdown).
+  void require(const std::vector<bool>& out) const;
+  // Every output column.
+  void require_all() const { require(std::vector<bool>(schema().columns.size(), true)); }
 };
 
 // Time bounds for ScanHints, evaluated when the query runs (ago()/now() depend on the clock).

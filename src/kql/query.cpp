@@ -12,6 +12,7 @@ Result<Query> Query::compile(std::string_view text, const Catalog& catalog) {
   if (!p) return std::unexpected(p.error());
   auto c = std::make_shared<CompiledQuery>();
   c->pipeline = std::move(*p);
+  c->pipeline->require_all();  // fills ScanHints::columns of every table scan
   c->catalog = &catalog;
   Query q;
   q.impl_ = std::move(c);

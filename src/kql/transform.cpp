@@ -27,18 +27,33 @@ class SourceSchemaCatalog final : public Catalog {
   const Schema& schema_;
 };
 
+// Serves `source` from the batch. Only the columns the transform reads or outputs are copied
+// (the others stay null), into rows with room for the columns the operators append.
 class BatchCatalog final : public Catalog {
  public:
-  explicit BatchCatalog(const std::vector<Row>& rows) : rows_(rows) {}
+  BatchCatalog(const std::vector<Row>& rows, const std::vector<bool>* needed, size_t capacity)
+      : rows_(rows), needed_(needed), capacity_(capacity) {}
   std::optional<Schema> table_schema(std::string_view) const override { return std::nullopt; }
   Status scan(std::string_view, const ScanHints&, const std::function<bool(Row&&)>& sink) const override {
-    for (const auto& r : rows_)
-      if (!sink(Row(r))) break;
+    for (const auto& r : rows_) {
+      Row out;
+      out.reserve(std::max(capacity_, r.size()));
+      if (!needed_) {
+        out.assign(r.begin(), r.end());
+      } else {
+        out.resize(r.size());
+        for (size_t i = 0; i < r.size() && i < needed_->size(); ++i)
+          if ((*needed_)[i]) out[i] = r[i];
+      }
+      if (!sink(std::move(out))) break;
+    }
     return {};
   }
 
  private:
   const std::vector<Row>& rows_;
+  const std::vector<bool>* needed_;
+  size_t capacity_;
 };
 
 class AppendSink final : public RowSink {
@@ -70,7 +85,10 @@ Result<Transform> Transform::compile(std::string_view text, const Schema& source
   if (!p) return std::unexpected(p.error());
   auto c = std::make_shared<CompiledQuery>();
   c->pipeline = std::move(*p);
+  c->pipeline->require_all();
   c->identity = is_source_only(text);
+  c->row_capacity = c->pipeline->source->output.columns.size();
+  for (const auto& op : c->pipeline->ops) c->row_capacity = std::max(c->row_capacity, op->output.columns.size());
   Transform t;
   t.impl_ = std::move(c);
   return t;
@@ -85,7 +103,7 @@ Status Transform::apply(const std::vector<Row>& input, std::vector<Row>& output,
     output.insert(output.end(), input.begin(), input.end());
     return {};
   }
-  BatchCatalog cat(input);
+  BatchCatalog cat(input, impl_->pipeline->source->required(), impl_->row_capacity);
   ExecContext ctx;
   ctx.eval.now = now;
   ctx.catalog = &cat;

@@ -1,6 +1,7 @@
 // ccp/: parsing both definition forms, loose property names and types, placeholders, instantiation.
 #include <gtest/gtest.h>
 
+#include "ccp/arm.h"
 #include "ccp/load.h"
 #include "ccp/parse.h"
 #include "ccp/placeholders.h"
@@ -175,7 +176,7 @@ TEST(CcpInstantiate, RejectsEndpointsThatAreNotUrls) {
 }
 
 TEST(CcpLoad, FindsResourcesInArraysAndArmTemplates) {
-  auto v = json::parse(R"({"resources": [{"type": "x", "kind": "RestApiPoller", "properties": {}},
+  auto v = json::parse(R"({"resources": [{"type": "Microsoft.SecurityInsights/dataConnectors", "kind": "RestApiPoller", "properties": {}},
                                          {"type": "y", "properties": {"mainTemplate": {"resources": [
                                            {"kind": "APIPolling", "properties": {}}]}}}]})");
   ASSERT_TRUE(v);
@@ -183,4 +184,22 @@ TEST(CcpLoad, FindsResourcesInArraysAndArmTemplates) {
   ASSERT_EQ(r.size(), 2u);
   EXPECT_EQ(r[0].path, "/resources/0");
   EXPECT_EQ(r[1].path, "/resources/1/properties/mainTemplate/resources/0");
+}
+
+TEST(CcpArm, EvaluatesTheExpressionsCorpusFilesUse) {
+  Params p{{"managementUrl", "https://s1.example"}, {"queryWindow", "15"}, {"XIngestion", "[\"Yes\"]"}, {"name", "O'Brien"}};
+  EXPECT_EQ(substitute("[[concat(parameters('managementUrl'), '/web/api/','v2.1', '/', 'threats')]", p),
+            "https://s1.example/web/api/v2.1/threats");
+  auto tree = substitute_tree(Value("[[int(parameters('queryWindow'))]"), p);
+  EXPECT_EQ(tree, Value(int64_t{15})) << "an expression keeps the type it evaluates to";
+  EXPECT_EQ(substitute("[[if(equals(parameters('XIngestion')[0], 'Yes'), 'on', 'off')]", p), "on");
+  EXPECT_EQ(substitute("[[concat('filter=', parameters('name'), ' and x==''y''')]", p), "filter=O'Brien and x=='y'");
+  EXPECT_EQ(substitute("[[base64(concat('a', ':', 'b'))]", p), "YTpi");
+  std::set<std::string> missing;
+  EXPECT_EQ(substitute("[[parameters('apitoken')]", p, &missing), "[[parameters('apitoken')]");
+  EXPECT_EQ(missing, (std::set<std::string>{"apitoken"}));
+  auto bad = eval_arm("[[concat('a', ]", p);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().str().find("arm:"), std::string::npos);
+  EXPECT_FALSE(eval_arm("[[frobnicate('x')]", p));
 }
