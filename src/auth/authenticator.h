@@ -34,7 +34,8 @@ struct ApiKeySpec {
 
 // OAuth2 grants as intake runs them. AuthorizationCode runs unattended from an operator-supplied
 // refresh token (or a one-time authorization code exchanged on first use).
-enum class OAuth2Grant { ClientCredentials, AuthorizationCode, Password };
+// Custom: a vendor's own grant name (Dataminr's api_key) sent as grant_type with the client credentials.
+enum class OAuth2Grant { ClientCredentials, AuthorizationCode, Password, Custom };
 
 struct OAuth2Spec {
   std::string client_id;
@@ -55,6 +56,7 @@ struct OAuth2Spec {
   std::string password;
   std::string access_token;                       // legacy AccessToken: a pre-issued token used until it fails
   int timeout_seconds = 100;                      // RequestTimeoutInSeconds
+  std::string token_json_path;                    // intake extension accessTokenJsonPath: token outside access_token
 
   // The grant named by grant_type; nullopt for an unknown value.
   std::optional<OAuth2Grant> grant() const;

@@ -1,9 +1,11 @@
 #include "auth/oauth2.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "auth/common.h"
 #include "core/base64.h"
+#include "json/jsonpath.h"
 #include "json/value_json.h"
 
 namespace intake::auth {
@@ -17,6 +19,13 @@ std::optional<OAuth2Grant> OAuth2Spec::grant() const {
   // FlowName "AuthCode" is the legacy spelling; "refresh_token" means the operator supplies one.
   if (g == "authorizationcode" || g == "authcode" || g == "refreshtoken") return OAuth2Grant::AuthorizationCode;
   if (g == "password") return OAuth2Grant::Password;
+  // Interactive grants cannot run unattended.
+  if (g == "implicit" || g == "devicecode" || g.find("devicecode") != std::string::npos) return std::nullopt;
+  // Any other token-shaped name is a vendor grant (client credentials under another name).
+  bool plain = !grant_type.empty() && std::all_of(grant_type.begin(), grant_type.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':';
+  });
+  if (plain) return OAuth2Grant::Custom;
   return std::nullopt;
 }
 
@@ -57,6 +66,8 @@ class OAuth2 final : public Authenticator {
     switch (grant_) {
       case OAuth2Grant::ClientCredentials:
         return std::pair{http::QueryParams{{"grant_type", "client_credentials"}}, std::string("check ClientId and ClientSecret")};
+      case OAuth2Grant::Custom:
+        return std::pair{http::QueryParams{{"grant_type", spec_.grant_type}}, std::string("check ClientId and ClientSecret")};
       case OAuth2Grant::Password:
         return std::pair{http::QueryParams{{"grant_type", "password"}, {"username", spec_.user}, {"password", spec_.password}},
                          std::string("check UserName, Password, ClientId and ClientSecret")};
@@ -118,9 +129,15 @@ class OAuth2 final : public Authenticator {
       return std::unexpected(credential_error(req, *resp, "token endpoint", rejected ? hint : "", secrets()));
     }
     auto body = json::parse(resp->body);
-    const Value* token = body && body->is_object() ? body->get_ci("access_token") : nullptr;
+    const Value* token = nullptr;
+    if (body && !spec_.token_json_path.empty()) {
+      if (auto path = json::JsonPath::compile(spec_.token_json_path)) token = path->first(*body);
+    } else if (body && body->is_object()) {
+      token = body->get_ci("access_token");
+    }
     if (!token || !token->is_string() || token->as_string().empty()) {
-      return std::unexpected(credential_error(req, *resp, "token endpoint", "no access_token in the response", secrets()));
+      std::string where = spec_.token_json_path.empty() ? "access_token" : spec_.token_json_path;
+      return std::unexpected(credential_error(req, *resp, "token endpoint", "no " + where + " in the response", secrets()));
     }
     token_ = token->as_string();
     DateTime now = clock_();

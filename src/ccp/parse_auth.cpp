@@ -112,7 +112,7 @@ void parse_oauth2(Reader& a, Definition& def, Diagnostics& diag, bool legacy) {
     spec.grant_type = *g;
     if (!is_template_expression(*g) && !spec.grant()) {
       diag.error(a.path_of(a.raw("GrantType") ? "GrantType" : "FlowName"),
-                 "unknown grant type '" + *g + "' (expected client_credentials, authorization_code or password)");
+                 "unknown grant type '" + *g + "' (expected client_credentials, authorization_code, password or a vendor grant name)");
     }
   }
   spec.token_endpoint = a.str("TokenEndpoint", true).value_or("");
@@ -123,6 +123,7 @@ void parse_oauth2(Reader& a, Definition& def, Diagnostics& diag, bool legacy) {
   spec.json_request = a.boolean("IsTokenEndpointPostPayloadJson").value_or(false);
   if (auto p = a.str("AccessTokenPrepend")) spec.access_token_prepend = *p;
   spec.refresh_token = a.str("RefreshToken").value_or("");
+  spec.token_json_path = a.str("accessTokenJsonPath").value_or("");
   spec.authorization_code = a.str("AuthorizationCode").value_or("");
   spec.redirect_uri = first_str(a, {"RedirectUri", "RedirectionEndpoint"}).value_or("");
   spec.user = first_str(a, {"UserName", "Username"}).value_or("");

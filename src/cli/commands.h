@@ -29,6 +29,7 @@ struct PollArgs {
   std::string config;
   std::string workspace;
   std::string name;
+  std::string connection;
   std::string from;
   std::string to;
   bool once = false;

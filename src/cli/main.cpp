@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   poll->add_option("--config", pa.config, "Instance YAML file (name, package, workspace, parameters, start, tls)");
   poll->add_option("--workspace,-w", pa.workspace, "Workspace SQLite file");
   poll->add_option("--name", pa.name, "Instance name, the key of its checkpoint (default: the package name)");
+  poll->add_option("--connection", pa.connection, "Run only this connection of a multi-connection definition");
   poll->add_option("--from", pa.from, "First window start when there is no checkpoint (ISO 8601, or 7d/12h/30m ago)");
   poll->add_option("--to", pa.to, "Stop at this point (ISO 8601, or a duration ago)");
   poll->add_flag("--once", pa.once, "Stop when caught up with now instead of polling on schedule");

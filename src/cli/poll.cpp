@@ -43,6 +43,7 @@ int run_poll(const PollArgs& args) {
   }
   if (!args.workspace.empty()) opt.workspace_path = args.workspace;
   if (!args.name.empty()) opt.instance_name = args.name;
+  opt.connection = args.connection;
   if (!args.ca_file.empty()) opt.ca_file = args.ca_file;
   DateTime now = system_now();
   if (!args.from.empty()) {

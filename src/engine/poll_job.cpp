@@ -54,7 +54,7 @@ Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
       const dcr::Table* table = pkg.table(flow->output_table);
       o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
     }
-    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt});
+    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt, std::nullopt});
     return o;
   }
   o.mapper = RowMapper::inferring(def.add_on_attributes);
@@ -96,7 +96,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
   Redactor redact;
   std::vector<ccp::Definition> defs;
   for (const auto& d : pkg.definitions.definitions) {
-    if (!d.active) continue;
+    if (!d.active || (!opt.connection.empty() && d.name != opt.connection)) continue;
     auto inst = ccp::instantiate(d, opt.params);
     if (!inst) {
       problems.push_back(inst.error());
@@ -113,6 +113,12 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     }
   }
   if (!problems.empty()) return std::unexpected(config_error(std::move(problems)));
+  if (defs.empty()) {
+    std::string names;
+    for (const auto& d : pkg.definitions.definitions) names += (names.empty() ? "" : ", ") + d.name;
+    return std::unexpected(config_error({Error(opt.package_path, "no active connection named '" + opt.connection +
+                                                                     "' (connections: " + names + ")")}));
+  }
 
   http::ClientOptions copts;
   copts.ca_file = opt.ca_file;
@@ -130,7 +136,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
   PollJobResult result;
   std::string base_name = opt.instance_name.empty() ? pkg.name : opt.instance_name;
   for (const auto& def : defs) {
-    std::string instance = defs.size() > 1 ? base_name + "/" + def.name : base_name;
+    std::string instance = pkg.definitions.definitions.size() > 1 ? base_name + "/" + def.name : base_name;
     auto authenticator = auth::make_authenticator(def.auth, **client);
     if (!authenticator) return std::unexpected(config_error({authenticator.error()}));
 

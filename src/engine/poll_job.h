@@ -19,6 +19,7 @@ struct PollJobOptions {
   std::string package_path;
   ccp::Params params;
   std::string instance_name;             // checkpoint key; default: the package name
+  std::string connection;                // run only the connection with this name (default: all)
   std::string workspace_path;
   std::optional<DateTime> from;          // first window start when there is no checkpoint
   std::optional<DateTime> to;            // stop at this point

@@ -119,7 +119,10 @@ class RangeSource final : public PlanSource {
       for (int64_t i = 0; i < 10'000'000; ++i) {
         double v = x + static_cast<double>(i) * d;
         if (d > 0 ? v > y : v < y) return;
-        if (!sink.push(Row{output.columns[0].type == ColumnType::Real ? Value(v) : Value(static_cast<int64_t>(v))})) return;
+        Row row(1);
+        if (output.columns[0].type == ColumnType::Real) row[0] = Value(v);
+        else row[0] = Value(static_cast<int64_t>(v));
+        if (!sink.push(std::move(row))) return;
       }
       return;
     }

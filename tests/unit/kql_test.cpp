@@ -158,6 +158,58 @@ TEST(KqlQuery, PushesTimeRangeAndTakeToTheScan) {
   EXPECT_EQ(*cat.last_hints.limit, 5);
 }
 
+TEST(KqlQuery, PushesReadColumnsToTheScan) {
+  RecordingCatalog cat(3);
+  auto cols = [&](const char* text) {
+    auto q = Query::compile(text, cat);
+    EXPECT_TRUE(q) << text << ": " << q.error().str();
+    if (!q) return std::vector<std::string>{"<error>"};
+    EXPECT_TRUE(q->run()) << text;
+    return cat.last_hints.columns;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(cols("T | summarize count() by bin(TimeGenerated, 1h)"), V{"TimeGenerated"});
+  EXPECT_EQ(cols("T | project a"), V{"a"});
+  EXPECT_EQ(cols("T | where a > 1 | project x = a * 2"), V{"a"});
+  EXPECT_EQ(cols("T"), V{});  // every column: the hint stays empty
+  EXPECT_EQ(cols("T | extend b = a | project TimeGenerated"), V{"TimeGenerated"});
+  EXPECT_EQ(cols("T | count"), V{"TimeGenerated"});  // none read: the cheapest one, never "all"
+  EXPECT_EQ(cols("T | extend a = 1 | project a"), V{"TimeGenerated"});
+  EXPECT_EQ(cols("T | extend b = a + 1 | project b"), V{"a"});
+  EXPECT_EQ(cols("T | project-away a"), V{"TimeGenerated"});
+  EXPECT_EQ(cols("T | join kind=inner (T | project a) on a | project TimeGenerated"), V{"a"});
+}
+
+TEST(KqlQuery, ProjectionPushdownKeepsResults) {
+  MemoryCatalog cat;
+  Table t;
+  t.schema = schema({{"TimeGenerated", ColumnType::DateTime}, {"a", ColumnType::Long}, {"s", ColumnType::String}});
+  for (int64_t i = 0; i < 4; ++i)
+    t.rows.push_back(Row{Value(DateTime{i * kTicksPerHour}), Value(i), Value("s" + std::to_string(i))});
+  cat.add_table("T", std::move(t));
+  auto run = [&](const char* text) {
+    auto q = Query::compile(text, cat);
+    EXPECT_TRUE(q) << text << ": " << q.error().str();
+    if (!q) return std::string();
+    auto r = q->run();
+    EXPECT_TRUE(r) << text;
+    std::string out;
+    for (const auto& row : r->rows) {
+      for (const auto& v : row) out += v.is_null() ? "null" : v.is_string() ? v.as_string() : std::to_string(v.kind() == Kind::Long ? v.as_long() : -1);
+      out += ";";
+    }
+    return out;
+  };
+  EXPECT_EQ(run("T | extend b = a * 2, c = b + 1 | project c"), "1;3;5;7;");
+  EXPECT_EQ(run("T | extend a = a + 10 | project a"), "10;11;12;13;");
+  EXPECT_EQ(run("T | parse s with 's' n:long | project n"), "0;1;2;3;");
+  EXPECT_EQ(run("T | where a > 1 | project s"), "s2;s3;");
+  EXPECT_EQ(run("T | summarize x = sum(a) by s | where x > 1 | project s"), "s2;s3;");
+  EXPECT_EQ(run("T | project a | union (T | project s) | summarize count()"), "8;");
+  EXPECT_EQ(run("T | top 1 by a | project s"), "s3;");
+  EXPECT_EQ(run("T | summarize arg_max(a, s) | project s"), "s3;");
+}
+
 TEST(KqlQuery, StreamsInsteadOfMaterialising) {
   RecordingCatalog cat(1'000'000);
   auto q = Query::compile("T | take 5", cat);
@@ -237,6 +289,22 @@ TEST(KqlTransform, AppliesRowByRowWithKustoTypes) {
   auto id = Transform::compile("  source\n", s);
   ASSERT_TRUE(id);
   EXPECT_TRUE(id->is_identity());
+}
+
+TEST(KqlTransform, ParseJsonOfToStringKeepsValues) {
+  Schema src = schema({{"d", ColumnType::Dynamic}, {"unused", ColumnType::String}});
+  auto t = Transform::compile("source | extend o = parse_json(tostring(d)) | project o", src);
+  ASSERT_TRUE(t) << t.error().str();
+  std::vector<Row> in = {Row{*json::parse(R"({"a":[1,2],"b":"x"})"), Value("z")}, Row{Value("[1, 2]"), Value("z")},
+                         Row{Value("text"), Value("z")}, Row{Value(int64_t{5}), Value("z")}, Row{Value(), Value("z")}};
+  std::vector<Row> out;
+  ASSERT_TRUE(t->apply(in, out, DateTime{}));
+  ASSERT_EQ(out.size(), 5u);
+  EXPECT_EQ(json::to_json(out[0][0]), R"({"a":[1,2],"b":"x"})");
+  EXPECT_EQ(json::to_json(out[1][0]), "[1,2]");  // a string holding JSON is parsed
+  EXPECT_EQ(json::to_json(out[2][0]), R"("text")");
+  EXPECT_EQ(json::to_json(out[3][0]), "5");
+  EXPECT_EQ(out[0].size(), 1u);
 }
 
 TEST(KqlTransform, LenientProjectRenameWithExpression) {
