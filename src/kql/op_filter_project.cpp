@@ -40,7 +40,9 @@ class ExtendOp final : public PlanOp {
   void require(const std::vector<bool>& out, std::vector<bool>& in) const override {
     std::vector<bool> live = out;
     for (auto it = items.rbegin(); it != items.rend(); ++it) {
-      if (static_cast<size_t>(it->target) < live.size()) live[static_cast<size_t>(it->target)] = false;
+      size_t t = static_cast<size_t>(it->target);
+      if (t < live.size() && !live[t]) continue;  // nobody reads it: its inputs need not be loaded
+      if (t < live.size()) live[t] = false;
       it->expr->mark_columns(live);
     }
     for (size_t i = 0; i < in.size() && i < live.size(); ++i) in[i] = live[i];

@@ -275,3 +275,29 @@ TEST_F(JiraE2E, TransformShapesRowsAndQueryGivesTheSimulatorsDailyCounts) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("kql:1:31: unknown column 'categroy' (did you mean 'category')"), std::string::npos) << bad.err;
 }
+
+TEST_F(JiraE2E, RateLimitSpacesRequestsOnTheServersClock) {
+  auto sim = start();
+  // 2,500 records in pages of 25 at rateLimitQPS 5: just over 100 requests.
+  fs::path pkg = dir_.path() / "rate";
+  fs::copy(package(), pkg, fs::copy_options::recursive);
+  std::string def = read_file(pkg / "definition.json");
+  def.replace(def.find("\"pageSize\": 1000"), 16, "\"pageSize\": 25");
+  def.replace(def.find("\"retryCount\": 5,"), 16, "\"retryCount\": 5, \"rateLimitQPS\": 5,");
+  write_file(pkg / "definition.json", def);
+  auto r = run_intake(poll_args(sim, pkg.string(), ws("rate.db")), dir_.path(), std::chrono::seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  intake::http::ClientOptions o;
+  o.ca_file = cert_.first;
+  auto log = intake::http::Client::create(o).value()->send({"GET", sim.url + "/_sim/requests", {}, ""}, std::chrono::seconds(5));
+  ASSERT_TRUE(log);
+  std::vector<int64_t> ts;
+  for (size_t pos = 0; (pos = log->body.find("\"ts_ms\":", pos)) != std::string::npos; pos += 8) {
+    ts.push_back(std::stoll(log->body.substr(pos + 8)));
+  }
+  ASSERT_GE(ts.size(), 101u);
+  // 100 requests at 5 per second span at least 19.8 s on the simulator's clock.
+  EXPECT_GE(ts[100] - ts[0], 19'000) << "requests 1..101 took " << ts[100] - ts[0] << " ms";
+  WorkspaceFile w(ws("rate.db"));
+  EXPECT_EQ(w.scalar("SELECT count(DISTINCT id) FROM AtlassianJiraAudit_CL"), 2500);
+}

@@ -376,4 +376,98 @@ TEST(KqlCorpus, EveryTransformCompilesAndRuns) {
   EXPECT_EQ(ok, total);
 }
 
+// Every connectorUiConfig in the corpus, in legacy APIPolling resources and connector definitions.
+void collect_ui_configs(const Value& v, std::vector<const Value*>& out) {
+  if (v.is_object()) {
+    for (const auto& [k, x] : v.as_object()) {
+      if (k == "connectorUiConfig" && x.is_object()) out.push_back(&x);
+      collect_ui_configs(x, out);
+    }
+  } else if (v.is_array()) {
+    for (const auto& x : v.as_array()) collect_ui_configs(x, out);
+  }
+}
+
+std::string substitute(std::string text, std::string_view placeholder, std::string_view value) {
+  for (size_t p = 0; (p = text.find(placeholder, p)) != std::string::npos; p += value.size()) text.replace(p, placeholder.size(), value);
+  return text;
+}
+
+TEST(KqlCorpus, EveryConnectorUiQueryParses) {
+  INTAKE_REQUIRE_CORPUS(corpus);
+  int total = 0, ok = 0;
+  for (const auto& dir : std::filesystem::directory_iterator(corpus)) {
+    if (!dir.is_directory()) continue;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) {
+      if (f.path().extension() != ".json") continue;
+      std::string text = intake::testing::read_file(f.path());
+      if (text.find("connectorUiConfig") == std::string::npos) continue;
+      if (text.starts_with("\xEF\xBB\xBF")) text.erase(0, 3);
+      std::string fname = dir.path().filename().string() + "/" + f.path().filename().string();
+      auto root = json::parse(text, fname);
+      ASSERT_TRUE(root) << root.error().str();
+      std::vector<const Value*> configs;
+      collect_ui_configs(*root, configs);
+      for (const Value* ui : configs) {
+        const Value* table = ui->get("graphQueriesTableName");
+        std::string table_name = table && table->is_string() ? table->as_string() : "";
+        auto check = [&](const char* list, const char* field) {
+          const Value* items = ui->get(list);
+          if (!items || !items->is_array()) return;
+          for (const auto& item : items->as_array()) {
+            const Value* q = item.get(field);
+            if (!q || !q->is_string()) continue;
+            ++total;
+            std::string query = substitute(q->as_string(), "{{graphQueriesTableName}}", table_name);
+            auto ast = parse_query(query);
+            if (!ast) {
+              ADD_FAILURE() << fname << " " << list << "[]." << field << ": " << ast.error().str() << "\n" << query;
+              continue;
+            }
+            ++ok;
+          }
+        };
+        check("graphQueries", "baseQuery");
+        check("dataTypes", "lastDataReceivedQuery");
+        check("sampleQueries", "query");
+      }
+    }
+  }
+  std::cout << "[kql] corpus connector UI queries: " << ok << " of " << total << " parse\n";
+  EXPECT_GT(total, 0);
+  EXPECT_EQ(ok, total);
+}
+
+// Shapes of real Sentinel queries (content hub parsers, workbooks, UI queries) the parser accepts.
+TEST(KqlParser, AcceptsRealWorldQueryShapes) {
+  const char* queries[] = {
+      "T | summarize count() by bin(TimeGenerated, 1d)",
+      "T\n| summarize Time = max(TimeGenerated)\n| where isnotempty(Time)",
+      "let threshold = 5;\nlet lookback = 1h;\nT | where TimeGenerated > ago(lookback) | where n > threshold",
+      "let allowed = _GetWatchlist('AllowedIPs') | project SearchKey;\nT | where ip !in (allowed)",
+      "let base = materialize(T | where x > 1);\nbase | union base",
+      "// leading comment\nT // trailing\n| take 10 // done",
+      "T | where a == 1 /* no block comments in KQL */",
+      "let f = (x:long) { x * 2 };\nT | extend y = f(a)",
+      "let F = (t:datetime) { T | where TimeGenerated > t };\nF(ago(1d))",
+      "T | mv-expand todynamic(target_s) | where target_s.type == \"AppInstance\" | summarize count() by tostring(target_s.alternateId) | top 10 by count_",
+      "T | extend p = parse_json(Props) | extend u = tostring(p['user'].name), f = toint(p.items[0])",
+      "T | project-rename Time = TimeGenerated | project-reorder Time",
+      "T | where Msg has_any ('a', 'b') and Msg !contains 'c' | where Level in~ ('warning', 'error')",
+      "T | summarize arg_max(TimeGenerated, *) by Id",
+      "T | join kind=leftouter (U | project Id, Name) on $left.Id == $right.Id",
+      "T | extend ts = iff(isnotempty(a), todatetime(a), datetime(null))",
+      "T | where TimeGenerated between (ago(7d) .. now())",
+      "union isfuzzy=true T, U | summarize count() by Type",
+      "datatable(a:long, b:string)[1, 'x', 2, 'y'] | where a > 1",
+      "T | parse Msg with * 'user=' User:string ' ' *",
+      "T | extend s = case(a == 1, 'one', a == 2, 'two', 'many')",
+      "T | order by TimeGenerated desc nulls last",
+  };
+  for (const char* q : queries) {
+    auto ast = parse_query(q);
+    EXPECT_TRUE(ast) << q << "\n" << (ast ? "" : ast.error().str());
+  }
+}
+
 }  // namespace
