@@ -75,8 +75,10 @@ Status WorkspaceSink::write(const poll::Page& page) {
   accepted_rows_.reserve(accepted.size());
   for (size_t i : accepted) accepted_rows_.push_back(std::move(stream_rows_[i]));
   int64_t written = 0;
-  for (auto& t : targets_) {
-    const std::vector<Row>* produced = &accepted_rows_;
+  // The last target that reads a batch may take its values instead of copying them.
+  for (size_t ti = 0; ti < targets_.size(); ++ti) {
+    Target& t = targets_[ti];
+    std::vector<Row>* produced = &accepted_rows_;
     if (t.transform && !t.transform->is_identity()) {
       produced_rows_.clear();
       if (auto ok = t.transform->apply(accepted_rows_, produced_rows_, now); !ok) {
@@ -86,11 +88,13 @@ Status WorkspaceSink::write(const poll::Page& page) {
     }
     table_rows_.clear();
     table_rows_.reserve(produced->size());
-    for (const Row& src : *produced) {
+    bool owned = produced == &produced_rows_ || ti + 1 == targets_.size();
+    for (Row& src : *produced) {
       Row out(t.schema.columns.size());
       for (size_t c = 0; c < out.size(); ++c) {
         int from = t.from_stream[c];
-        if (from >= 0) out[c] = src[from];
+        if (from < 0) continue;
+        out[c] = owned ? std::move(src[from]) : src[from];
       }
       if (t.time_generated >= 0 && out[t.time_generated].is_null()) out[t.time_generated] = Value(now);
       table_rows_.push_back(std::move(out));

@@ -36,8 +36,6 @@ void mark_column(std::vector<bool>& used, int index) {
 
 namespace {
 
-const Value kNull;
-
 bool is_num(Kind k) { return k == Kind::Int || k == Kind::Long || k == Kind::Real; }
 bool is_integral(Kind k) { return k == Kind::Int || k == Kind::Long; }
 

@@ -597,8 +597,10 @@ class Parser {
         op.join_kind = cur().text;
         ++i_;
       } else {
+        size_t before = i_;
         skip_hints();
         if (cur().kind == Tok::Ident && ahead(1).kind == Tok::Punct && ahead(1).text == "=") i_ += 3;
+        if (i_ == before) break;  // not a parameter: `name.x` is the right side's business
       }
     }
     TabularPtr right;

@@ -447,7 +447,6 @@ TEST(KqlParser, AcceptsRealWorldQueryShapes) {
       "let allowed = _GetWatchlist('AllowedIPs') | project SearchKey;\nT | where ip !in (allowed)",
       "let base = materialize(T | where x > 1);\nbase | union base",
       "// leading comment\nT // trailing\n| take 10 // done",
-      "T | where a == 1 /* no block comments in KQL */",
       "let f = (x:long) { x * 2 };\nT | extend y = f(a)",
       "let F = (t:datetime) { T | where TimeGenerated > t };\nF(ago(1d))",
       "T | mv-expand todynamic(target_s) | where target_s.type == \"AppInstance\" | summarize count() by tostring(target_s.alternateId) | top 10 by count_",
