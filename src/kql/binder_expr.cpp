@@ -75,67 +75,46 @@ std::string Binder::default_name(const Expr& e) {
   return "Column" + std::to_string(++column_counter_);
 }
 
-Result<BExprPtr> Binder::bind_expr(const Expr& e, const Schema& row, const Scope& scope) {
-  auto bind_args = [&](size_t from) -> Result<std::vector<BExprPtr>> {
-    std::vector<BExprPtr> out;
-    for (size_t i = from; i < e.args.size(); ++i) {
-      if (e.args[i]->kind == ExprKind::Star) return fail_at(e.args[i]->pos, "'*' is not allowed here");
-      if (e.args[i]->kind == ExprKind::TabularArg)
-        return fail_at(e.args[i]->pos, "a tabular expression is not supported as a scalar argument");
-      auto b = bind_expr(*e.args[i], row, scope);
-      if (!b) return std::unexpected(b.error());
-      out.push_back(std::move(*b));
-    }
-    return out;
-  };
+namespace {
 
+bool is_chain_link(const Expr& e) {
+  return e.kind == ExprKind::Member || e.kind == ExprKind::Index || e.kind == ExprKind::Binary;
+}
+
+}  // namespace
+
+// Left-deep chains (a + b + c ..., x or y or z ..., d.a.b.c, d[0][1]) bind bottom-up in a loop, so
+// their length costs no stack depth; only their right operands recurse.
+Result<BExprPtr> Binder::bind_chain(const Expr& top, const Schema& row, const Scope& scope) {
+  std::vector<const Expr*> spine;
+  for (const Expr* x = &top; is_chain_link(*x); x = x->args[0].get()) spine.push_back(x);
+  auto cur = bind_expr(*spine.back()->args[0], row, scope);
+  if (!cur) return cur;
+  for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+    auto next = bind_link(**it, std::move(*cur), row, scope);
+    if (!next) return next;
+    cur = std::move(next);
+  }
+  return cur;
+}
+
+// One link of a chain: `e` applied to its already bound left operand or base `left`.
+Result<BExprPtr> Binder::bind_link(const Expr& e, BExprPtr left, const Schema& row, const Scope& scope) {
+  Result<BExprPtr> a = std::move(left);
   switch (e.kind) {
-    case ExprKind::Literal:
-      return make_constant(e.literal, e.literal_type);
-    case ExprKind::Star:
-      return fail_at(e.pos, "'*' is not allowed here");
-    case ExprKind::TabularArg:
-      return fail_at(e.pos, "a tabular expression is not allowed here");
-    case ExprKind::Name: {
-      int idx = row.index_of(e.name);
-      if (idx >= 0) return make_column(idx, row.columns[static_cast<size_t>(idx)].type);
-      if (const Binding* b = scope.find(e.name)) {
-        if (b->kind == Binding::Kind::Scalar) return b->scalar;
-        return fail_at(e.pos, "'" + e.name + "' is a " + (b->kind == Binding::Kind::Tabular ? "tabular expression" : "function") +
-                                  ", not a scalar value");
-      }
-      return unknown_column(e, row, scope);
-    }
     case ExprKind::Member: {
-      auto base = bind_expr(*e.args[0], row, scope);
-      if (!base) return base;
-      bool c = (*base)->constant() != nullptr;
-      auto n = make_member(std::move(*base), e.name);
+      bool c = (*a)->constant() != nullptr;
+      auto n = make_member(std::move(*a), e.name);
       return c ? fold(n) : n;
     }
     case ExprKind::Index: {
-      auto base = bind_expr(*e.args[0], row, scope);
-      if (!base) return base;
       auto idx = bind_expr(*e.args[1], row, scope);
       if (!idx) return idx;
-      bool fold_it = (*base)->constant() && (*idx)->constant();
-      auto n = make_index(std::move(*base), std::move(*idx));
+      bool fold_it = (*a)->constant() && (*idx)->constant();
+      auto n = make_index(std::move(*a), std::move(*idx));
       return fold_it ? fold(n) : n;
     }
-    case ExprKind::Unary: {
-      auto a = bind_expr(*e.args[0], row, scope);
-      if (!a) return a;
-      if (e.name == "+") return a;
-      ColumnType t = (*a)->type;
-      if (!is_numeric(t) && t != ColumnType::TimeSpan && t != ColumnType::Dynamic)
-        return fail_at(e.pos, "unary '-' cannot be applied to " + std::string(column_type_name(t)));
-      bool c = (*a)->constant() != nullptr;
-      auto n = make_negate(std::move(*a), t);
-      return c ? fold(n) : n;
-    }
-    case ExprKind::Binary: {
-      auto a = bind_expr(*e.args[0], row, scope);
-      if (!a) return a;
+    default: {
       auto b = bind_expr(*e.args[1], row, scope);
       if (!b) return b;
       bool c = (*a)->constant() && (*b)->constant();
@@ -166,6 +145,63 @@ Result<BExprPtr> Binder::bind_expr(const Expr& e, const Schema& row, const Scope
         n = make_string_op(op, std::move(*a), std::move(*b));
         if (!n) return fail_at(e.pos, "unknown operator '" + op + "'");
       }
+      return c ? fold(n) : n;
+    }
+  }
+}
+
+Result<BExprPtr> Binder::bind_expr(const Expr& e, const Schema& row, const Scope& scope) {
+  // Chains bind in a loop (bind_chain); other nesting recurses, and its depth is bounded so that
+  // no input overflows the stack, even with a sanitizer's large frames.
+  struct DepthGuard {
+    int& d;
+    explicit DepthGuard(int& x) : d(++x) {}
+    ~DepthGuard() { --d; }
+  } guard(expr_depth_);
+  if (expr_depth_ > kMaxExprDepth) return fail_at(e.pos, "expression nested too deeply (more than " + std::to_string(kMaxExprDepth) + " levels)");
+  auto bind_args = [&](size_t from) -> Result<std::vector<BExprPtr>> {
+    std::vector<BExprPtr> out;
+    for (size_t i = from; i < e.args.size(); ++i) {
+      if (e.args[i]->kind == ExprKind::Star) return fail_at(e.args[i]->pos, "'*' is not allowed here");
+      if (e.args[i]->kind == ExprKind::TabularArg)
+        return fail_at(e.args[i]->pos, "a tabular expression is not supported as a scalar argument");
+      auto b = bind_expr(*e.args[i], row, scope);
+      if (!b) return std::unexpected(b.error());
+      out.push_back(std::move(*b));
+    }
+    return out;
+  };
+
+  switch (e.kind) {
+    case ExprKind::Literal:
+      return make_constant(e.literal, e.literal_type);
+    case ExprKind::Star:
+      return fail_at(e.pos, "'*' is not allowed here");
+    case ExprKind::TabularArg:
+      return fail_at(e.pos, "a tabular expression is not allowed here");
+    case ExprKind::Name: {
+      int idx = row.index_of(e.name);
+      if (idx >= 0) return make_column(idx, row.columns[static_cast<size_t>(idx)].type);
+      if (const Binding* b = scope.find(e.name)) {
+        if (b->kind == Binding::Kind::Scalar) return b->scalar;
+        return fail_at(e.pos, "'" + e.name + "' is a " + (b->kind == Binding::Kind::Tabular ? "tabular expression" : "function") +
+                                  ", not a scalar value");
+      }
+      return unknown_column(e, row, scope);
+    }
+    case ExprKind::Member:
+    case ExprKind::Index:
+    case ExprKind::Binary:
+      return bind_chain(e, row, scope);
+    case ExprKind::Unary: {
+      auto a = bind_expr(*e.args[0], row, scope);
+      if (!a) return a;
+      if (e.name == "+") return a;
+      ColumnType t = (*a)->type;
+      if (!is_numeric(t) && t != ColumnType::TimeSpan && t != ColumnType::Dynamic)
+        return fail_at(e.pos, "unary '-' cannot be applied to " + std::string(column_type_name(t)));
+      bool c = (*a)->constant() != nullptr;
+      auto n = make_negate(std::move(*a), t);
       return c ? fold(n) : n;
     }
     case ExprKind::In: {

@@ -40,6 +40,8 @@ class Binder {
 
   // binder_expr.cpp
   Result<BExprPtr> bind_expr(const Expr& e, const Schema& row, const Scope& scope);
+  Result<BExprPtr> bind_chain(const Expr& top, const Schema& row, const Scope& scope);
+  Result<BExprPtr> bind_link(const Expr& e, BExprPtr left, const Schema& row, const Scope& scope);
   // A name for an unnamed output expression (column name, d_a_b for members, else ColumnN).
   std::string default_name(const Expr& e);
 
@@ -52,6 +54,8 @@ class Binder {
   const Catalog& catalog_;
   BindOptions options_;
   int function_depth_ = 0;
+  int expr_depth_ = 0;
+  static constexpr int kMaxExprDepth = 160;  // above the parser's kMaxNesting
   int column_counter_ = 0;
 };
 

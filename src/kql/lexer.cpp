@@ -251,8 +251,10 @@ class Lexer {
       int64_t per = unit_ticks(unit);
       if (per == -1) return fail_at(start, "invalid literal '" + num + std::string(unit) + "' (unknown timespan unit)");
       double v = std::strtod(num.c_str(), nullptr);
+      double t = per == -2 ? v / 100.0 : v * static_cast<double>(per);
+      if (!(std::abs(t) < 9.2e18)) return fail_at(start, "timespan literal '" + std::string(t_.substr(b, i_ - b)) + "' out of range");
       tok.kind = Tok::TimeSpan;
-      tok.ticks = per == -2 ? static_cast<int64_t>(std::llround(v / 100.0)) : static_cast<int64_t>(std::llround(v * static_cast<double>(per)));
+      tok.ticks = static_cast<int64_t>(std::llround(t));
       tok.text = std::string(t_.substr(b, i_ - b));
       return {};
     }

@@ -48,7 +48,8 @@ class Parser {
 
  private:
   // ----- token helpers
-  const Token& cur() const { return t_[i_]; }
+  // Clamped to the End token: a lookahead step (`i_ += 3` over `name = value`) may overshoot it.
+  const Token& cur() const { return t_[std::min(i_, t_.size() - 1)]; }
   const Token& ahead(size_t k) const { return t_[std::min(i_ + k, t_.size() - 1)]; }
   bool at_end() const { return cur().kind == Tok::End; }
   bool is_punct(std::string_view p) const { return cur().kind == Tok::Punct && cur().text == p; }
@@ -880,9 +881,11 @@ class Parser {
       // Fold negative numeric literals so -9223372036854775808 and -1d read as literals.
       if (op == "-" && (*e)->kind == ExprKind::Literal) {
         Value& v = (*e)->literal;
-        if (v.kind() == Kind::Long) { v = Value(-v.as_long()); (*e)->pos = p; return e; }
+        // Wrapping negation, as at run time: - -9223372036854775808 stays itself.
+        auto neg = [](int64_t x) { return static_cast<int64_t>(0ull - static_cast<uint64_t>(x)); };
+        if (v.kind() == Kind::Long) { v = Value(neg(v.as_long())); (*e)->pos = p; return e; }
         if (v.kind() == Kind::Real) { v = Value(-v.as_real()); (*e)->pos = p; return e; }
-        if (v.kind() == Kind::TimeSpan) { v = Value(TimeSpan{-v.as_timespan().ticks}); (*e)->pos = p; return e; }
+        if (v.kind() == Kind::TimeSpan) { v = Value(TimeSpan{neg(v.as_timespan().ticks)}); (*e)->pos = p; return e; }
       }
       auto n = node(ExprKind::Unary, p, op);
       n->args.push_back(std::move(*e));
@@ -970,8 +973,10 @@ class Parser {
         }
         auto s = parse_timespan(raw);
         if (!s) {
-          if (toks && toks->size() == 2 && (*toks)[0].kind == Tok::Long) {  // timespan(2) = 2 days
-            n->literal = Value(TimeSpan{(*toks)[0].long_value * kTicksPerDay});
+          int64_t ticks = 0;
+          if (toks && toks->size() == 2 && (*toks)[0].kind == Tok::Long &&  // timespan(2) = 2 days
+              !__builtin_mul_overflow((*toks)[0].long_value, kTicksPerDay, &ticks)) {
+            n->literal = Value(TimeSpan{ticks});
             return n;
           }
           return bad("timespan");

@@ -82,4 +82,5 @@ mkdir -p "$corpus"
 cd "$build"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1$sym_opt} UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1$sym_opt} \
   "$build/tests/kql_fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=4096 \
+  -error_exitcode=1 -timeout_exitcode=1 \
   -dict="$here/kql.dict" -artifact_prefix="$build/" -print_final_stats=1 "$corpus" "$here/kql_seeds"

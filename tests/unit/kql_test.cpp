@@ -118,6 +118,53 @@ TEST(KqlParser, DeepNestingIsAnErrorNotACrash) {
   EXPECT_FALSE(parse_query(members));
 }
 
+// Inputs the fuzzer (tests/fuzz) found: each must be an error or a value, never a hang or a crash.
+TEST(KqlParser, FuzzFindingsAreErrorsNotCrashes) {
+  MemoryCatalog cat;
+  Table t;
+  t.schema = schema({{"a", ColumnType::Long}});
+  cat.add_table("T", std::move(t));
+  const char* errors[] = {
+      "T | join $left.ter | pr, Ownen",         // used to loop forever on join parameters
+      "T | join kindl=efn kitnefd=loutrn kitnefd=",  // used to read past the last token
+      "print timespan(22222222222467171)",       // days overflowing the ticks
+      "print x = 99999999999999999999d",
+  };
+  for (const char* q : errors) {
+    auto r = Query::compile(q, cat);
+    EXPECT_FALSE(r) << q;
+  }
+  // Long operator chains used to overflow the stack in the binder; they bind in a loop now.
+  std::string chain = "print x = 1", columns = "T | extend y = a", ors = "T | where a == 0";
+  for (int i = 0; i < 3000; ++i) {
+    chain += "+1";
+    columns += " + a";
+    ors += " or a == " + std::to_string(i);
+  }
+  auto folded = Query::compile(chain, cat);
+  ASSERT_TRUE(folded) << folded.error().str();
+  auto fr = folded->run();
+  ASSERT_TRUE(fr);
+  EXPECT_EQ(json::to_json(fr->rows[0][0]), "3001");
+  EXPECT_TRUE(Query::compile(columns, cat));
+  EXPECT_TRUE(Query::compile(ors, cat));
+  std::string parens = "print x = ";
+  for (int i = 0; i < 500; ++i) parens += "(";
+  EXPECT_FALSE(Query::compile(parens + "1", cat));
+
+  // Folding - of a literal wraps like the run time does (it used to overflow).
+  auto min = Query::compile("print x = -0x8000000000000000, y = - -9223372036854775807", cat);
+  ASSERT_TRUE(min) << min.error().str();
+  auto r = min->run();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(json::to_json(r->rows[0][0]), "-9223372036854775808");
+  EXPECT_EQ(json::to_json(r->rows[0][1]), "9223372036854775807");
+  EXPECT_FALSE(Query::compile("T | extend c/---1.5e330s---1.--100s--a", cat));  // timespan beyond the ticks range
+  std::string stars = "T | mv-expand x";
+  for (int i = 0; i < 3000; ++i) stars += "*x";
+  EXPECT_FALSE(Query::compile(stars, cat));  // unknown column x, found without a stack overflow
+}
+
 TEST(KqlBinder, UnknownNamesSuggest) {
   MemoryCatalog cat;
   cat.add_table("SecurityEvents", Table{schema({{"Severity", ColumnType::Long}}), {}});
