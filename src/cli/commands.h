@@ -41,6 +41,7 @@ int run_poll(const PollArgs& args);
 
 struct QueryArgs {
   std::string query;
+  std::vector<std::string> packages;  // packages whose stored functions queries may call
   std::string workspace = "intake.db";
   std::string format;  // table | json | csv; default: table on a terminal, json otherwise
   int64_t max_rows = 1'000'000;

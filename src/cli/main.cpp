@@ -50,6 +50,8 @@ int main(int argc, char** argv) {
   query->add_option("--workspace,-w", qa.workspace, "Workspace SQLite file")->capture_default_str();
   query->add_option("--format,-f", qa.format, "table, json (NDJSON) or csv; default: table on a terminal, json otherwise")
       ->check(CLI::IsMember({"table", "json", "csv"}));
+  query->add_option("--package", qa.packages,
+                    "Package folder whose functions/*.kql queries may call (default: every shipped package)");
   query->add_option("--max-rows", qa.max_rows, "Fail instead of returning more rows than this")->capture_default_str();
 
   DemoArgs da;

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "cli/result_format.h"
+#include "engine/package.h"
 #include "sinks/workspace_catalog.h"
 
 namespace intake::cli {
@@ -42,6 +43,18 @@ int run_query(const QueryArgs& args) {
     return kExitConfig;
   }
   sinks::WorkspaceCatalog catalog(**ws);
+  std::vector<std::string> packages = args.packages;
+  if (packages.empty()) {
+    if (auto dir = connectors_dir()) {
+      std::error_code ec;
+      for (const auto& e : std::filesystem::directory_iterator(*dir, ec)) {
+        if (e.is_directory()) packages.push_back(e.path().string());
+      }
+    }
+  }
+  for (const auto& p : packages) {
+    for (auto& [name, body] : engine::load_package_functions(p)) catalog.add_function(name, body);
+  }
   auto query = kql::Query::compile(args.query, catalog);
   if (!query) {
     std::cerr << "error: " << query.error().str() << "\n";

@@ -96,6 +96,22 @@ const dcr::Table* Package::table(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<std::pair<std::string, std::string>> load_package_functions(const std::string& dir) {
+  std::vector<std::pair<std::string, std::string>> out;
+  std::error_code ec;
+  fs::path folder = fs::path(dir) / "functions";
+  if (!fs::is_directory(folder, ec)) return out;
+  for (const auto& e : fs::directory_iterator(folder, ec)) {
+    if (!e.is_regular_file() || e.path().extension() != ".kql") continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    out.emplace_back(e.path().stem().string(), ss.str());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Package load_package(const std::string& path, const ccp::Params& params) {
   Package pkg;
   pkg.path = path;
@@ -107,6 +123,7 @@ Package load_package(const std::string& path, const ccp::Params& params) {
     fs::path def = p / "definition.json";
     pkg.definitions = ccp::load_definition_file(def.string(), params);
     load_companions(pkg, p, def, true);
+    pkg.functions = load_package_functions(path);
   } else {
     pkg.definitions = ccp::load_definition_file(path, params);
     if (!pkg.definitions.definitions.empty()) pkg.name = pkg.definitions.definitions.front().name;

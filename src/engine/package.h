@@ -20,6 +20,8 @@ struct Package {
   std::optional<dcr::Rule> rule;
   std::vector<dcr::Table> tables;
   Value ui;                            // connectorUiConfig (null when absent)
+  // KQL functions shipped as functions/<Name>.kql (parsers such as SentinelOne), by name.
+  std::vector<std::pair<std::string, std::string>> functions;
   std::vector<ccp::Diagnostic> diagnostics;  // of the DCR, tables and UI files
 
   bool has_errors() const;
@@ -30,5 +32,8 @@ struct Package {
 
 // Loads and validates a package. Never fails outright: problems are diagnostics.
 Package load_package(const std::string& path, const ccp::Params& params = {});
+
+// The stored functions of a package folder (functions/*.kql), without loading the rest.
+std::vector<std::pair<std::string, std::string>> load_package_functions(const std::string& dir);
 
 }  // namespace intake::engine

@@ -274,6 +274,20 @@ TEST_F(JiraE2E, TransformShapesRowsAndQueryGivesTheSimulatorsDailyCounts) {
   auto bad = run_intake({"query", "AtlassianJiraAudit_CL | where categroy == 'x'", "--workspace", ws("q.db").string()}, dir_.path());
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("kql:1:31: unknown column 'categroy' (did you mean 'category')"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("\n  AtlassianJiraAudit_CL | where categroy == 'x'\n" + std::string(32, ' ') + "^\n"), std::string::npos)
+      << "the error shows the query with a caret under the column:\n" << bad.err;
+
+  // The package's stored function (functions/JiraAudit.kql) is callable by name.
+  auto fn = run_intake({"query", "JiraAudit | where EventVendor == 'Atlassian' | count", "--workspace", ws("q.db").string(),
+                        "--package", package(), "--format", "csv"},
+                       dir_.path());
+  ASSERT_EQ(fn.exit_code, 0) << fn.err;
+  EXPECT_EQ(fn.out, "Count\r\n3000\r\n");
+  auto json = run_intake({"query", "JiraAudit() | sort by id asc | take 1 | project id, EventVendor", "--workspace",
+                          ws("q.db").string(), "--package", package(), "--format", "json"},
+                         dir_.path());
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out, "{\"id\":1,\"EventVendor\":\"Atlassian\"}\n");
 }
 
 TEST_F(JiraE2E, RateLimitSpacesRequestsOnTheServersClock) {

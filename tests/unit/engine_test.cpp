@@ -164,3 +164,58 @@ TEST(InstanceConfig, ReadsParametersAndReportsEveryProblem) {
   EXPECT_NE(all.find("bad.yaml:/start: expected an ISO 8601"), std::string::npos) << all;
   EXPECT_NE(all.find("bad.yaml:/parameters/a: environment variable INTAKE_SURELY_UNSET_VAR is not set"), std::string::npos) << all;
 }
+
+// One stream, two dataFlows: alerts to their own table, and alerts with an indicator turned into
+// ThreatIntelligenceIndicator rows by the second flow's transform.
+TEST(WorkspaceSink, RoutesOneStreamThroughTwoFlowsIntoThreatIntelligence) {
+  auto pkg = load_package((intake::testing::source_dir() / "tests/data/packages/alerts-to-ti").string());
+  for (const auto& d : pkg.all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) ADD_FAILURE() << d.error.str();
+  }
+  ASSERT_TRUE(pkg.rule);
+  const auto* stream = pkg.rule->stream("Custom-PulseAlerts");
+  ASSERT_TRUE(stream);
+  std::vector<OutputTable> outputs;
+  for (const auto* flow : pkg.rule->flows_for(stream->name)) {
+    auto t = kql::Transform::compile(flow->transform_kql, stream->schema);
+    ASSERT_TRUE(t) << t.error().str();
+    const auto* table = pkg.table(flow->output_table);
+    ASSERT_TRUE(table) << flow->output_table;
+    outputs.push_back({flow->output_table, table->schema, std::move(*t)});
+  }
+  ASSERT_EQ(outputs.size(), 2u);
+  EXPECT_EQ(outputs[1].name, "ThreatIntelligenceIndicator");
+
+  TempDir dir;
+  auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
+  WorkspaceSink sink(*ws, "pulse", RowMapper(stream->schema), std::move(outputs), std::nullopt);
+  simdjson::dom::parser p;
+  auto arr = parse(p, R"([
+    {"alertId": "a1", "eventTime": "2024-05-01T10:00:00Z", "headline": "C2 server seen", "severity": "urgent",
+     "indicator": {"type": "ip", "value": "203.0.113.7"}},
+    {"alertId": "a2", "eventTime": "2024-05-01T11:00:00Z", "headline": "Phishing domain", "severity": "alert",
+     "indicator": {"type": "domain", "value": "login-example.test"}},
+    {"alertId": "a3", "eventTime": "2024-05-01T12:00:00Z", "headline": "Protest nearby", "severity": "flash"}])");
+  std::vector<simdjson::dom::element> events;
+  for (auto e : arr.get_array()) events.push_back(e);
+  ASSERT_TRUE(sink.write(page_of(events, at("2024-05-01T00:00:00Z"), at("2024-05-02T00:00:00Z"), true)));
+
+  auto alerts = ws->read_rows("PulseAlerts_CL", 10).value();
+  ASSERT_EQ(alerts.size(), 3u);
+  EXPECT_EQ(alerts[0][0], Value(at("2024-05-01T10:00:00Z")));
+  EXPECT_EQ(alerts[0][3], Value("High"));
+  EXPECT_EQ(alerts[2][3], Value("Low"));
+
+  auto ti = ws->read_rows("ThreatIntelligenceIndicator", 10).value();
+  ASSERT_EQ(ti.size(), 2u) << "the alert without an indicator makes no indicator row";
+  // TimeGenerated, IndicatorId, ThreatType, Description, ConfidenceScore, SourceSystem, ValidFrom,
+  // ExpirationDateTime, NetworkIP, DomainName, Url
+  EXPECT_EQ(ti[0][1], Value("pulse-a1"));
+  EXPECT_EQ(ti[0][3], Value("C2 server seen"));
+  EXPECT_EQ(ti[0][4], Value(int32_t{90}));
+  EXPECT_EQ(ti[0][7], Value(at("2024-05-31T10:00:00Z")));
+  EXPECT_EQ(ti[0][8], Value("203.0.113.7"));
+  EXPECT_EQ(ti[0][9], Value(""));
+  EXPECT_EQ(ti[1][4], Value(int32_t{50}));
+  EXPECT_EQ(ti[1][9], Value("login-example.test"));
+}
