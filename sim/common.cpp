@@ -1,5 +1,7 @@
 #include "sim/common.h"
 
+#include "core/time.h"
+
 #include <chrono>
 
 namespace intake::sim {
@@ -100,6 +102,23 @@ bool RateLimiter::admit() {
   if (static_cast<double>(admitted_ms_.size()) >= per_second_) return false;
   admitted_ms_.push_back(now);
   return true;
+}
+
+Result<TimeRange> parse_time_range(const std::string& start, const std::string& end) {
+  auto parse = [](const char* flag, const std::string& text, int64_t fallback) -> Result<int64_t> {
+    if (text.empty()) return fallback;
+    auto t = parse_datetime(text);
+    if (!t) return fail(flag, "not an ISO 8601 date-time: " + text);
+    int64_t ms = t->ticks / kTicksPerMillisecond;
+    if (t->ticks % kTicksPerMillisecond < 0) --ms;  // floor for instants before 1970
+    return ms;
+  };
+  int64_t now = system_now_ms();
+  auto e = parse("--end", end, now - (now % 60'000 + 60'000) % 60'000);
+  if (!e) return std::unexpected(e.error());
+  auto s = parse("--start", start, *e - 24 * 3600 * 1000LL);
+  if (!s) return std::unexpected(s.error());
+  return TimeRange{*s, *e};
 }
 
 }  // namespace intake::sim

@@ -88,6 +88,21 @@ inline uint64_t hash2(uint64_t seed, uint64_t index) { return mix64(mix64(seed) 
 // A uniform double in [0, 1) from a hash.
 inline double unit_interval(uint64_t h) { return static_cast<double>(h >> 11) * 0x1.0p-53; }
 
+// The --start/--end flags every simulator takes, in Unix milliseconds: end defaults to now
+// (rounded down to the minute), start to a day before end. Errors name the flag.
+struct TimeRange {
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;
+};
+Result<TimeRange> parse_time_range(const std::string& start, const std::string& end);
+
+// A handler that keeps the simulator alive for as long as the server holds the handler.
+template <class Sim>
+http::Handler share_handler(std::unique_ptr<Sim> sim) {
+  std::shared_ptr<Sim> shared(std::move(sim));
+  return http::Handler([shared](const http::ServerRequest& r) { return shared->handle(r); });
+}
+
 // Appends `s` as a JSON string literal (quoted, escaped).
 void append_json_string(std::string& out, std::string_view s);
 

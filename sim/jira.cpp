@@ -761,26 +761,16 @@ class JiraCommand final : public Command {
     o.slow_ms = slow_ms_;
     o.rate_limit = rate_limit_;
     o.insert_during_paging = insert_;
-    auto end = parse_time("--end", end_, floor_div(system_now_ms(), kMinuteMs) * kMinuteMs);
-    if (!end) return std::unexpected(end.error());
-    auto start = parse_time("--start", start_, *end - 24 * 3600 * 1000LL);
-    if (!start) return std::unexpected(start.error());
-    o.start_ms = *start;
-    o.end_ms = *end;
+    auto range = parse_time_range(start_, end_);
+    if (!range) return std::unexpected(range.error());
+    o.start_ms = range->start_ms;
+    o.end_ms = range->end_ms;
     auto sim = Simulator::create(std::move(o), std::move(recorder));
     if (!sim) return std::unexpected(sim.error());
-    std::shared_ptr<Simulator> shared(std::move(*sim));
-    return http::Handler([shared](const http::ServerRequest& r) { return shared->handle(r); });
+    return share_handler(std::move(*sim));
   }
 
  private:
-  static Result<int64_t> parse_time(const char* flag, const std::string& text, int64_t fallback) {
-    if (text.empty()) return fallback;
-    auto t = parse_datetime(text);
-    if (!t) return fail(flag, "not an ISO 8601 date-time: " + text);
-    return floor_div(t->ticks, kTicksPerMillisecond);
-  }
-
   int64_t records_ = 1000;
   std::string start_, end_;
   std::string user_ = "admin@example.com";

@@ -1031,8 +1031,7 @@ class ScriptCommand final : public Command {
     o.seed = common.seed;
     auto sim = Simulator::create(std::move(o), std::move(recorder));
     if (!sim) return std::unexpected(sim.error().within(file_));
-    std::shared_ptr<Simulator> shared(std::move(*sim));
-    return http::Handler([shared](const http::ServerRequest& r) { return shared->handle(r); });
+    return share_handler(std::move(*sim));
   }
 
  private:
