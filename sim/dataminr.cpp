@@ -286,7 +286,18 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
       return http::ServerResponse::json(500, R"({"error":"Error fetching alerts..."})");
     case FaultPlan::Fault::None: break;
   }
+  if (number == options_.faults.expire_token_at) expire_pending_ = true;
   if (is_token) return token(request);
+  if (expire_pending_.exchange(false)) {
+    // The token this request carries lapses now: the check below answers 401 "Token has expired".
+    auto h = request.header("Authorization");
+    constexpr std::string_view kScheme = "Dmauth ";
+    if (h && h->size() > kScheme.size() && iequals(h->substr(0, kScheme.size()), kScheme)) {
+      std::lock_guard lock(mutex_);
+      auto it = tokens_.find(std::string(h->substr(kScheme.size())));
+      if (it != tokens_.end()) it->second = std::min(it->second, options_.now());
+    }
+  }
   if (auto r = check_token(request)) return *r;
   if (is_lists) {
     std::string body;
@@ -435,6 +446,7 @@ class DataminrCommand final : public Command {
         ->capture_default_str();
     app.add_option("--max-num", options_.max_num, "Largest accepted num (page size)")->capture_default_str();
     add_fault_options(app, options_.faults);
+    add_token_fault_options(app, options_.faults);
     app.add_option("--push-to", push_to_, "Push mode: POST RTAP alerts to this URL, then exit");
     app.add_option("--token", push_token_, "Push mode: webhook key (x-functions-key header, or ?code= with --token-in-query)");
     app.add_flag("--token-in-query", token_in_query_, "Push mode: send the key as ?code=<token>");

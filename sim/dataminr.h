@@ -59,6 +59,7 @@ class Simulator {
   FaultPlan faults_;
   Timeline timeline_;
   std::atomic<int64_t> issued_{0};
+  std::atomic<bool> expire_pending_{false};  // --expire-token-at reached; applies to the next data request
   std::mutex mutex_;
   std::map<std::string, int64_t> tokens_;  // dmaToken -> expiry (ms)
   std::map<std::string, int> refresh_tokens_;

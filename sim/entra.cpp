@@ -1,6 +1,7 @@
 #include "sim/entra.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 
 #include "core/base64.h"
 #include "core/time.h"
@@ -196,6 +197,14 @@ std::optional<http::ServerResponse> TokenService::check_bearer(const http::Serve
   }
   if (now >= it->second.expires_ms) return unauthorized("Access token has expired or is not yet valid.");
   return std::nullopt;
+}
+
+void TokenService::expire(const http::ServerRequest& request) {
+  auto h = request.header("Authorization");
+  if (!h || h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return;
+  std::lock_guard lock(mutex_);
+  auto it = tokens_.find(std::string(h->substr(7)));
+  if (it != tokens_.end()) it->second.expires_ms = std::min(it->second.expires_ms, options_.now());
 }
 
 http::ServerResponse graph_error(int status, std::string_view code, std::string_view message, int64_t now_ms,

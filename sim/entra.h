@@ -44,6 +44,9 @@ class TokenService {
   std::optional<http::ServerResponse> handle(const http::ServerRequest& request);
   // nullopt when the request carries a live token issued for our resource; otherwise the 401.
   std::optional<http::ServerResponse> check_bearer(const http::ServerRequest& request);
+  // Makes the bearer token the request carries expire now (an early expiry; see
+  // FaultOptions::expire_token_at). Unknown tokens are left alone.
+  void expire(const http::ServerRequest& request);
   int64_t tokens_issued() const { return issued_.load(); }
   const Options& options() const { return options_; }
 

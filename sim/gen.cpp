@@ -198,6 +198,13 @@ void add_fault_options(CLI::App& app, FaultOptions& f) {
       ->capture_default_str();
 }
 
+void add_token_fault_options(CLI::App& app, FaultOptions& f) {
+  app.add_option("--expire-token-at", f.expire_token_at,
+                 "The access token sent with API request number K (1-based) expires early: 401, then a new token is needed")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
 Status check_fault_options(const FaultOptions& f) {
   if (f.rate_limit < 0) return fail("--rate-limit", "must not be negative");
   if (f.retry_after_s < 0) return fail("--retry-after", "must not be negative");
@@ -205,6 +212,7 @@ Status check_fault_options(const FaultOptions& f) {
   if (f.throttle_at < 0) return fail("--throttle-at", "must not be negative");
   if (f.drop_at < 0) return fail("--drop-at", "must not be negative");
   if (f.slow_ms < 0) return fail("--slow-ms", "must not be negative");
+  if (f.expire_token_at < 0) return fail("--expire-token-at", "must not be negative");
   return {};
 }
 

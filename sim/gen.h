@@ -104,7 +104,8 @@ class JsonOut {
 };
 
 // Fault switches every simulator in this family shares: a rate limit answered 429, a fraction of
-// 5xx answers, one forced 429 at a given request number, dropped connections, a delay.
+// 5xx answers, one forced 429 at a given request number, dropped connections, a delay; and, for
+// the simulators that issue tokens, one token expiring early at a given request number.
 struct FaultOptions {
   double rate_limit = 0;     // requests per second before 429; 0 = unlimited
   int retry_after_s = 1;     // Retry-After on rate-limit answers
@@ -112,10 +113,16 @@ struct FaultOptions {
   int64_t throttle_at = 0;   // this request number (1-based) is answered 429 with Retry-After: 2, once
   int64_t drop_at = 0;       // this request number (1-based) gets its connection closed, once
   int slow_ms = 0;           // delay before each API answer
+  // The access token presented with this request number (1-based; the next data request when it
+  // falls on a token request) has expired: answered with the API's 401, and that token stays
+  // dead, as when a token lapses between pages before the client expected (clock skew, revocation).
+  int64_t expire_token_at = 0;
 };
 
 // Registers --rate-limit, --retry-after, --fail-rate, --throttle-at, --drop-at and --slow-ms.
 void add_fault_options(CLI::App& app, FaultOptions& faults);
+// Registers --expire-token-at (simulators that issue access tokens).
+void add_token_fault_options(CLI::App& app, FaultOptions& faults);
 Status check_fault_options(const FaultOptions& faults);
 
 // Decides, per API request, which fault (if any) applies. Thread-safe.

@@ -286,6 +286,7 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
     }
     case FaultPlan::Fault::None: break;
   }
+  if (number == options_.faults.expire_token_at) tokens_.expire(request);
   if (auto r = tokens_.check_bearer(request)) return *r;
 
   auto q = parse_query(request);
@@ -420,6 +421,7 @@ class GraphCommand final : public Command {
     app.add_option("--max-skip", options_.max_skip, "Largest accepted $skip (larger is a 400)")->capture_default_str();
     entra::add_options(app, options_.entra);
     add_fault_options(app, options_.faults);
+    add_token_fault_options(app, options_.faults);
     app.footer(
         "Endpoints: POST /{tenant}/oauth2/v2.0/token (scope https://graph.microsoft.com/.default) and\n"
         "/{tenant}/oauth2/token (resource); GET /v1.0/security/alerts_v2 and /beta/security/alerts_v2 ($top, $skip,\n"

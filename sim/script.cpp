@@ -170,6 +170,9 @@ http::ServerResponse unauthorized(std::string_view message, std::string_view cha
   return r;
 }
 
+// Page tokens: an opaque encoding of the position within the request's time range.
+std::string encode_token(int64_t position);
+
 struct Fault {
   int64_t at = 0;
   int status = 0;
@@ -193,8 +196,12 @@ struct Route {
   bool start_inclusive = true, end_inclusive = false;
   std::string paging = "none", param, size_param, token_header, request_header;
   std::vector<std::string> token_path, total_path, has_more_path;
-  int64_t page_size = 100, max_page_size = 0;
+  int64_t page_size = 100, max_page_size = 0, cap_page_size = 0;
   bool zero_based = false;
+  bool relative_url = false;         // next_url: the link is path?query, not absolute
+  bool token_from_events = false;    // next_token: the client reads the token from the events ({{cursor}})
+  std::string loop;                  // "", "same_token" or "new_token": a server that never stops paging
+  std::vector<std::pair<std::vector<std::string>, std::string>> fields;  // constant members of the body
   bool params_in_body = false;
   Value tmpl;
   std::unique_ptr<Timeline> timeline;
@@ -288,6 +295,16 @@ Status Simulator::Impl::load_route(const Value& r, size_t n) {
     route->size_param = str_of(*p, "size_param");
     route->page_size = int_of(*p, "page_size", 100);
     route->max_page_size = int_of(*p, "max_page_size", 0);
+    route->cap_page_size = int_of(*p, "cap_page_size", 0);
+    route->relative_url = bool_of(*p, "relative");
+    route->token_from_events = bool_of(*p, "token_from_events");
+    route->loop = str_of(*p, "loop");
+    if (!route->loop.empty() && route->loop != "same_token" && route->loop != "new_token") {
+      return fail(where + "/paging/loop", "must be same_token or new_token");
+    }
+    if (!route->loop.empty() && (route->paging == "none" || route->paging == "offset" || route->paging == "page_number")) {
+      return fail(where + "/paging/loop", "needs token or link paging");
+    }
     route->zero_based = bool_of(*p, "zero_based");
     route->token_header = str_of(*p, "token_header");
     route->request_header = str_of(*p, "request_header");
@@ -301,8 +318,18 @@ Status Simulator::Impl::load_route(const Value& r, size_t n) {
     if (route->paging == "next_url" && route->token_path.empty()) {
       return fail(where + "/paging/token_path", "next_url paging needs the body path of the next URL");
     }
-    if (route->paging == "next_token" && route->token_path.empty() && route->token_header.empty()) {
-      return fail(where + "/paging", "next_token paging needs token_path or token_header");
+    if (route->paging == "next_token" && route->token_path.empty() && route->token_header.empty() &&
+        !route->token_from_events) {
+      return fail(where + "/paging", "next_token paging needs token_path, token_header or token_from_events");
+    }
+  }
+  if (const Value* f = r.get("fields")) {
+    if (!f->is_object()) return fail(where + "/fields", "must be an object of JSON path -> value");
+    for (const auto& [path, value] : f->as_object()) {
+      auto segs = path_segments(path, where + "/fields");
+      if (!segs) return std::unexpected(segs.error());
+      if (segs->empty()) return fail(where + "/fields", "a field path must name a member");
+      route->fields.emplace_back(std::move(*segs), json::to_json(value));
     }
   }
   route->params_in_body = str_of(r, "params_in", "query") == "body";
@@ -313,6 +340,9 @@ Status Simulator::Impl::load_route(const Value& r, size_t n) {
   auto env = path_segments(str_of(r, "envelope", route->format == "xml" ? "$.events.event" : "$"), where + "/envelope");
   if (!env) return std::unexpected(env.error());
   route->envelope = std::move(*env);
+  if (!route->fields.empty() && (route->envelope.empty() || route->format != "json")) {
+    return fail(where + "/fields", "constant fields need a json body with an envelope path");
+  }
   if (route->format == "xml" && route->envelope.size() < 2) {
     return fail(where + "/envelope", "xml needs a root and an item element, e.g. $.events.event");
   }
@@ -440,10 +470,15 @@ std::optional<http::ServerResponse> Simulator::Impl::token_endpoint(const http::
     if (id != str_of(auth, "client_id") || secret != str_of(auth, "client_secret")) {
       return oauth_error(401, "invalid_client", "client authentication failed");
     }
+    for (const auto& [name, want] : pairs_of(auth, "expect_fields")) {
+      std::string got = fields.contains(name) ? fields[name] : std::string(request.param(name).value_or(""));
+      if (got != want) return oauth_error(400, "invalid_request", name + " must be '" + want + "', got '" + got + "'");
+    }
     std::string grant = field("grant_type");
     if (grant == "refresh_token") {
       std::lock_guard lock(tokens_mutex);
-      if (!refresh_tokens.contains(field("refresh_token"))) {
+      std::string preset = str_of(auth, "refresh_token");
+      if (!refresh_tokens.contains(field("refresh_token")) && (preset.empty() || field("refresh_token") != preset)) {
         return oauth_error(400, "invalid_grant", "the refresh token is invalid or expired");
       }
     } else if (grant == "password") {
@@ -467,15 +502,25 @@ std::optional<http::ServerResponse> Simulator::Impl::token_endpoint(const http::
                                                std::to_string(ttl) + ",\"refresh_token\":\"" + refresh + "\"}");
   }
 
-  // jwt and session logins: user/password in the body, or HTTP Basic.
-  std::string user = field(str_of(auth, "username_field", "username"));
-  std::string password = field(str_of(auth, "password_field", "password"));
-  if (auto basic = basic_credentials(request); basic && str_of(auth, "credentials", "body") == "basic") {
-    user = basic->first;
-    password = basic->second;
-  }
-  if (user != str_of(auth, "username") || password != str_of(auth, "password")) {
-    return unauthorized("invalid username or password", "");
+  if (auth_type == "jwt" && !str_of(auth, "user_token").empty()) {
+    // A user token exchanged for a session JWT (BigID): the user token is the Authorization header.
+    std::string prefix = str_of(auth, "user_token_prefix");
+    std::string want = prefix.empty() ? str_of(auth, "user_token") : prefix + " " + str_of(auth, "user_token");
+    if (request.header("Authorization").value_or("") != want) return unauthorized("invalid user token", "");
+  } else {
+    // jwt and session logins: user/password in the body (or the query string of a GET), or HTTP Basic.
+    std::string user_field = str_of(auth, "username_field", "username");
+    std::string password_field = str_of(auth, "password_field", "password");
+    std::string user = fields.contains(user_field) ? fields[user_field] : std::string(request.param(user_field).value_or(""));
+    std::string password =
+        fields.contains(password_field) ? fields[password_field] : std::string(request.param(password_field).value_or(""));
+    if (auto basic = basic_credentials(request); basic && str_of(auth, "credentials", "body") == "basic") {
+      user = basic->first;
+      password = basic->second;
+    }
+    if (user != str_of(auth, "username") || password != str_of(auth, "password")) {
+      return unauthorized("invalid username or password", "");
+    }
   }
   if (auth_type == "jwt") {
     // Three base64url-looking parts, so clients that peek at the shape are satisfied.
@@ -651,6 +696,7 @@ std::string Simulator::Impl::render_string(const std::string& s, int64_t index, 
     if (name == "time") return iso_time(t, 3);
     if (name == "epoch") return std::to_string(floor_div(ms, 1000));
     if (name == "epoch_ms") return std::to_string(ms);
+    if (name == "cursor") return encode_token(index + 1);
     if (name == "uuid") {
       uint64_t k = salt++;
       return uuid(hash2(options.seed ^ k, static_cast<uint64_t>(index)), hash2(options.seed ^ ~k, static_cast<uint64_t>(index)));
@@ -820,6 +866,7 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
     }
     size = *n;
   }
+  if (route.cap_page_size > 0) size = std::min(size, route.cap_page_size);
   int64_t pos = 0;
   int64_t page = 0;
   if (route.paging == "offset") {
@@ -846,17 +893,36 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
     }
     if (token && !token->empty()) {
       auto p = decode_token(*token);
-      if (!p || *p < 0 || *p > total) return error_json(400, "invalid page token '" + *token + "'");
+      if (!p || *p < 0 || (*p > total && route.loop != "new_token")) {
+        return error_json(400, "invalid page token '" + *token + "'");
+      }
       pos = *p;
     }
   }
-  int64_t first = lo + std::min(pos, total);
-  int64_t last = std::min(first + size, hi);
-  bool more = last < hi;
-  recorder->add_records_served(last - first);
+  std::vector<int64_t> indices;
+  bool more = false;
+  int64_t next_pos = 0;
+  if (route.loop == "new_token") {
+    // A server that never runs out: the position keeps advancing, the events wrap around.
+    for (int64_t k = 0; total > 0 && k < size; ++k) indices.push_back(lo + (pos + k) % total);
+    more = total > 0;
+    next_pos = pos + size;
+  } else {
+    int64_t first = lo + std::min(pos, total);
+    int64_t last = std::min(first + size, hi);
+    for (int64_t i = first; i < last; ++i) indices.push_back(i);
+    more = last < hi;
+    next_pos = last - lo;
+    if (route.loop == "same_token" && total > 0) {
+      // A server stuck on one cursor: every page points at the second page again.
+      more = true;
+      next_pos = std::min(size, total);
+    }
+  }
+  recorder->add_records_served(static_cast<int64_t>(indices.size()));
 
   // Next page reference.
-  std::string next_token = more ? encode_token(last - lo) : std::string();
+  std::string next_token = more ? encode_token(next_pos) : std::string();
   std::string next_url;
   if (more && (route.paging == "next_url" || route.paging == "link_header")) {
     http::QueryParams q;
@@ -865,7 +931,8 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
     }
     q.emplace_back(route.param, next_token);
     std::string host = std::string(request.header("Host").value_or("127.0.0.1"));
-    next_url = options.scheme + "://" + host + request.path + "?" + http::build_query(q);
+    next_url = request.path + "?" + http::build_query(q);
+    if (!route.relative_url) next_url = options.scheme + "://" + host + next_url;
   }
 
   uint64_t salt = 0;
@@ -873,10 +940,10 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
   http::ServerResponse response;
   if (route.format == "json") {
     events = "[";
-    for (int64_t i = first; i < last; ++i) {
-      if (i > first) events += ',';
+    for (size_t k = 0; k < indices.size(); ++k) {
+      if (k) events += ',';
       salt = 0;
-      render_event(route, route.tmpl, i, salt, events);
+      render_event(route, route.tmpl, indices[k], salt, events);
     }
     events += ']';
     std::string out;
@@ -896,11 +963,12 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
       }
       if (!route.total_path.empty()) tree.insert(route.total_path, 0, std::to_string(total));
       if (!route.has_more_path.empty()) tree.insert(route.has_more_path, 0, more ? "true" : "false");
+      for (const auto& [path, raw] : route.fields) tree.insert(path, 0, raw);
       tree.render(out);
     }
     response = http::ServerResponse::json(200, std::move(out));
   } else if (route.format == "ndjson") {
-    for (int64_t i = first; i < last; ++i) {
+    for (int64_t i : indices) {
       salt = 0;
       render_event(route, route.tmpl, i, salt, events);
       events += '\n';
@@ -918,7 +986,7 @@ http::ServerResponse Simulator::Impl::serve(Route& route, const http::ServerRequ
     } else {
       out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><" + route.envelope[0] + ">";
     }
-    for (int64_t i = first; i < last; ++i) {
+    for (int64_t i : indices) {
       std::string json_row;
       salt = 0;
       render_event(route, route.tmpl, i, salt, json_row);

@@ -13,9 +13,13 @@
 //     oauth2:   "client_id", "client_secret", "scope" (checked when set), "token_path" (default /oauth2/token),
 //               "ttl" (seconds, default 3600), "credentials" ("body" | "basic" | "either", default either),
 //               "json_request" (token request body is JSON), "prefix" (default Bearer),
-//               "username"/"password" (password grant); refresh_token grant is always accepted
+//               "username"/"password" (password grant); refresh_token grant is accepted for tokens this
+//               server issued and for "refresh_token" (one issued earlier, e.g. by an authorization_code
+//               flow); "expect_fields": {"name": "value"} checks token request fields (body or query)
 //     jwt:      "token_path" (default /api/login), "username_field"/"password_field" (default username/password),
-//               "username", "password", "credentials" ("body" | "basic"), "json_request",
+//               "username", "password", "credentials" ("body" | "basic"), "json_request", "method" (also
+//               accepted besides POST, e.g. GET with the fields in the query), or "user_token" (+ "user_token_prefix"):
+//               a user token sent as the Authorization header instead of a user name and password,
 //               "token_field" (default access_token), "token_in_header" (answer the token in this response header),
 //               "header" (default Authorization), "prefix" (default Bearer; "" sends the bare token), "ttl"
 //     session:  "login_path" (default /api/session), "username_field", "password_field", "username", "password",
@@ -39,11 +43,18 @@
 //                "zero_based": false (page_number), "token_path": "$.next" (next_token / next_url body path;
 //                link_header: also put the URL in the body there), "token_header": "X-Next" (next_token
 //                answered in a header), "request_header": "X-Token" (next_token sent back in a header),
-//                "total_path": "$.total", "has_more_path": "$.hasMore"},
+//                "total_path": "$.total", "has_more_path": "$.hasMore",
+//                "cap_page_size": 50 (the server answers at most this many, whatever the client asks),
+//                "relative": false (next_url: a path?query link instead of an absolute URL),
+//                "token_from_events": false (next_token: the client takes the token from the events, which
+//                carry it as {{cursor}}; no token_path needed),
+//                "loop": "same_token" (every page points at the second page again: a stuck cursor) |
+//                        "new_token" (the position advances forever, events wrap around: no last page)},
 //     "params_in": "query" | "body",     // where paging/time parameters are read (POST JSON body)
 //     "events": {"count": 250, "start": "2024-01-01T00:00:00Z", "end": "2024-01-02T00:00:00Z",
 //                "template": {"id": "{{n}}", "ts": "{{time}}"}},
 //     "envelope": "$.data",              // where the events array goes (json); "$" = a bare array
+//     "fields": {"$.stat": "OK"},        // constant members of every json body (beside the envelope)
 //     "format": "json" | "ndjson" | "csv" | "xml",
 //     "gzip": false,
 //     "faults": [{"at": 3, "status": 429, "headers": {"Retry-After": "2"}, "body": "...",
@@ -51,7 +62,8 @@
 //   } ]
 // }
 // Template strings: {{i}} index from 0, {{n}} from 1, {{time}} ISO 8601 (ms), {{epoch}}, {{epoch_ms}},
-// {{uuid}}, {{hex}}, {{choice:a|b|c}}. A string that is exactly {{i}}, {{n}}, {{epoch}} or {{epoch_ms}}
+// {{uuid}}, {{hex}}, {{choice:a|b|c}}, {{cursor}} (the next-page token that resumes after this event; for
+// routes without a time filter). A string that is exactly {{i}}, {{n}}, {{epoch}} or {{epoch_ms}}
 // becomes a JSON number.
 #pragma once
 

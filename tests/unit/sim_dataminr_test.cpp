@@ -69,6 +69,21 @@ TEST(SimDataminr, AuthErrorsAndExpiry) {
   EXPECT_EQ(f.sim->handle(req("GET", "/account/2/get_lists", {}, {{"Authorization", "Bearer x"}})).status, 401);
 }
 
+TEST(SimDataminr, ExpireTokenAtAppliesToTheNextDataRequest) {
+  Fixture f(100);
+  Options o = f.sim->options();
+  o.faults.expire_token_at = 1;  // falls on the token request: the next data request gets the 401
+  auto sim = Simulator::create(o);
+  ASSERT_TRUE(sim.has_value());
+  http::Headers auth{{"Authorization", "Dmauth " + login(**sim)}};
+  auto expired = (*sim)->handle(req("GET", "/account/2/get_lists", {}, auth));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(expired.body, R"({"errors":[{"code":103,"message":"Token has expired"}]})");
+  EXPECT_EQ((*sim)->handle(req("GET", "/account/2/get_lists", {}, auth)).status, 401);
+  http::Headers fresh{{"Authorization", "Dmauth " + login(**sim)}};
+  EXPECT_EQ((*sim)->handle(req("GET", "/account/2/get_lists", {}, fresh)).status, 200);
+}
+
 TEST(SimDataminr, ForwardCursorPagingEndsOnAnEmptyPageAndSeesNewAlerts) {
   Fixture f(2000);
   http::Headers auth{{"Authorization", "Dmauth " + login(*f.sim)}};

@@ -144,6 +144,23 @@ TEST(SimGraph, TokenExpiryAndThrottling) {
   EXPECT_NE(r.body.find("TooManyRequests"), std::string::npos);
 }
 
+TEST(SimGraph, ExpireTokenAtRequestKAnswers401UntilANewTokenIsFetched) {
+  Fixture g(10);
+  Options o = g.sim->options();
+  o.faults.expire_token_at = 2;
+  auto sim = Simulator::create(o);
+  ASSERT_TRUE(sim.has_value());
+  http::Headers auth{{"Authorization", "Bearer " + token(**sim)}};
+  EXPECT_EQ((*sim)->handle(req("GET", "/v1.0/security/alerts_v2", {}, auth)).status, 200);
+  auto expired = (*sim)->handle(req("GET", "/v1.0/security/alerts_v2", {}, auth));
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_NE(expired.body.find("Access token has expired or is not yet valid."), std::string::npos) << expired.body;
+  EXPECT_EQ((*sim)->handle(req("GET", "/v1.0/security/alerts_v2", {}, auth)).status, 401) << "the token stays expired";
+  http::Headers fresh{{"Authorization", "Bearer " + token(**sim)}};
+  EXPECT_EQ((*sim)->handle(req("GET", "/v1.0/security/alerts_v2", {}, fresh)).status, 200);
+  EXPECT_EQ((*sim)->tokens().tokens_issued(), 2);
+}
+
 TEST(SimGraph, AlertsAreDeterministicAndShaped) {
   Fixture f(1'000'000);
   std::string a = f.sim->alert_json(123'456);

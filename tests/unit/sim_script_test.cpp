@@ -4,6 +4,7 @@
 #include <simdjson.h>
 #include <zlib.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -235,6 +236,91 @@ TEST(SimScript, FormatsGzipAndFaults) {
   EXPECT_EQ(http::find_header(f1.headers, "Retry-After").value_or(""), "2");
   EXPECT_TRUE(sim->handle(req("GET", "/f")).drop_connection);
   EXPECT_EQ(sim->handle(req("GET", "/f")).status, 200);
+}
+
+TEST(SimScript, LoopingServersNeverEndTheirPages) {
+  auto sim = make(std::string(R"({"routes": [
+    {"path": "/same", "paging": {"type": "next_token", "param": "cursor", "token_path": "$.next", "page_size": 10,
+                                 "loop": "same_token"}, "envelope": "$.items", )") + kEvents + R"(},
+    {"path": "/new", "paging": {"type": "link_header", "page_size": 100, "loop": "new_token"}, )" + kEvents + "}]}");
+  simdjson::dom::parser p;
+  auto first = sim->handle(req("GET", "/same"));
+  std::string token(std::string_view(parse(p, first.body)["next"]));
+  for (int i = 0; i < 3; ++i) {
+    auto again = sim->handle(req("GET", "/same", {{"cursor", token}}));
+    ASSERT_EQ(again.status, 200) << again.body;
+    auto doc = parse(p, again.body);
+    EXPECT_EQ(std::string(std::string_view(doc["next"])), token);
+    EXPECT_EQ(int64_t(doc["items"].at(0)["id"]), 11);
+  }
+  // 250 events in pages of 100: the fourth page wraps around and still links to a fifth.
+  http::QueryParams q;
+  std::set<std::string> urls;
+  for (int page = 0; page < 4; ++page) {
+    auto r = sim->handle(req("GET", "/new", q));
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(simdjson::dom::array(parse(p, r.body)).size(), 100u);
+    auto link = http::find_header(r.headers, "Link");
+    ASSERT_TRUE(link);
+    std::string url(link->substr(1, link->find('>') - 1));
+    EXPECT_TRUE(urls.insert(url).second) << url;
+    q = http::parse_query(url.substr(url.find('?') + 1));
+  }
+  Options bad;
+  bad.script_json = R"({"routes": [{"path": "/x", "paging": {"type": "offset", "loop": "same_token"}}]})";
+  EXPECT_FALSE(Simulator::create(bad).has_value());
+}
+
+TEST(SimScript, CappedPagesRelativeLinksConstantFieldsAndCursorsInEvents) {
+  auto sim = make(std::string(R"({"routes": [
+    {"path": "/cap", "paging": {"type": "next_url", "size_param": "limit", "cap_page_size": 100, "token_path": "$.nextUrl",
+                                "relative": true}, "envelope": "$.records", "fields": {"$.done": false, "$.stat": "OK"}, )") +
+                  kEvents + R"(},
+    {"path": "/logs", "paging": {"type": "next_token", "param": "from", "size_param": "take", "token_from_events": true},
+     "events": {"count": 25, "template": {"log_id": "{{cursor}}", "n": "{{n}}"}}}]})");
+  simdjson::dom::parser p;
+  auto r = sim->handle(req("GET", "/cap", {{"limit", "1000"}}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto doc = parse(p, r.body);
+  EXPECT_EQ(simdjson::dom::array(doc["records"]).size(), 100u);
+  EXPECT_EQ(std::string(std::string_view(doc["stat"])), "OK");
+  EXPECT_FALSE(bool(doc["done"]));
+  std::string next{std::string_view(doc["nextUrl"])};
+  EXPECT_TRUE(next.starts_with("/cap?limit=1000&cursor=")) << next;
+
+  // The last event's log_id resumes after it; past the end the page is empty.
+  auto logs = sim->handle(req("GET", "/logs", {{"take", "20"}}));
+  auto page1 = simdjson::dom::array(parse(p, logs.body));
+  ASSERT_EQ(page1.size(), 20u);
+  std::string from(std::string_view(page1.at(19)["log_id"]));
+  auto rest = simdjson::dom::array(parse(p, sim->handle(req("GET", "/logs", {{"take", "20"}, {"from", from}})).body));
+  ASSERT_EQ(rest.size(), 5u);
+  EXPECT_EQ(int64_t(rest.at(0)["n"]), 21);
+  from = std::string(std::string_view(rest.at(4)["log_id"]));
+  EXPECT_EQ(simdjson::dom::array(parse(p, sim->handle(req("GET", "/logs", {{"from", from}})).body)).size(), 0u);
+}
+
+TEST(SimScript, UserTokenExchangeAndPresetRefreshToken) {
+  auto jwt = make(std::string(R"({"auth": {"type": "jwt", "token_path": "/api/v1/refresh-access-token", "method": "GET",
+    "user_token": "ut-1", "token_field": "systemToken", "prefix": ""}, "routes": [{"path": "/e", )") + kEvents + "}]}");
+  EXPECT_EQ(jwt->handle(req("GET", "/api/v1/refresh-access-token", {}, {{"Authorization", "ut-2"}})).status, 401);
+  auto login = jwt->handle(req("GET", "/api/v1/refresh-access-token", {}, {{"Authorization", "ut-1"}}));
+  ASSERT_EQ(login.status, 200) << login.body;
+  simdjson::dom::parser p;
+  std::string token(std::string_view(parse(p, login.body)["systemToken"]));
+  EXPECT_EQ(jwt->handle(req("GET", "/e", {}, {{"Authorization", token}})).status, 200);
+
+  auto oauth = make(std::string(R"({"auth": {"type": "oauth2", "client_id": "c", "client_secret": "s", "refresh_token": "rt-0",
+    "expect_fields": {"audience": "https://x/api/"}}, "routes": [{"path": "/e", )") + kEvents + "}]}");
+  EXPECT_EQ(oauth->handle(req("POST", "/oauth2/token", {}, {}, "grant_type=refresh_token&refresh_token=rt-0&client_id=c&client_secret=s")).status,
+            400) << "the audience is missing";
+  auto ok = oauth->handle(req("POST", "/oauth2/token", {}, {},
+                              "grant_type=refresh_token&refresh_token=rt-0&client_id=c&client_secret=s&audience=https%3A%2F%2Fx%2Fapi%2F"));
+  EXPECT_EQ(ok.status, 200) << ok.body;
+  EXPECT_EQ(oauth->handle(req("POST", "/oauth2/token", {}, {},
+                              "grant_type=refresh_token&refresh_token=rt-9&client_id=c&client_secret=s&audience=https%3A%2F%2Fx%2Fapi%2F"))
+                .status,
+            400);
 }
 
 }  // namespace
