@@ -32,6 +32,11 @@ std::chrono::milliseconds backoff_delay(const BackoffPolicy& policy, int attempt
 
 // Parses Retry-After (delta seconds, possibly fractional, or an HTTP-date relative to `now`).
 std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value, DateTime now);
+// Parses a rate-limit reset header (X-Rate-Limit-Reset, X-RateLimit-Reset): an instant in epoch
+// milliseconds (Dataminr) or epoch seconds (Okta, GitHub), or a number of seconds to wait, told
+// apart by magnitude. An instant already past is a zero wait.
+std::optional<std::chrono::milliseconds> parse_rate_limit_reset(std::string_view value, DateTime now);
+// The wait a response asks for: Retry-After; for a 429 without one, its rate-limit reset header.
 std::optional<std::chrono::milliseconds> retry_after_of(const Response& response, DateTime now);
 
 }  // namespace intake::http
