@@ -55,6 +55,12 @@ struct DemoArgs {
 };
 int run_demo(const DemoArgs& args);
 
+struct RunArgs {
+  std::string config = "intake.yaml";
+  std::string log_format = "text";  // text | json
+};
+int run_daemon(const RunArgs& args);
+
 // Directory of the running executable (to find intake-sim and the shipped connectors).
 std::string executable_dir();
 // The shipped connectors folder: $INTAKE_CONNECTORS, ./connectors, or beside the executable.

@@ -60,6 +60,13 @@ int main(int argc, char** argv) {
   demo->add_option("--records", da.records, "Audit records the simulator serves")->capture_default_str()->check(CLI::Range(1, 10'000'000));
   demo->add_option("--hours", da.hours, "Hours of history to backfill")->capture_default_str()->check(CLI::Range(1, 24 * 30));
 
+  RunArgs ra;
+  auto* run = app.add_subcommand("run", "Run the daemon: every connector on its schedule, status page, API and /metrics");
+  run->add_option("--config,-c", ra.config, "Daemon YAML file (workspace, listen, connectors, ...)")->capture_default_str();
+  run->add_option("--log-format", ra.log_format, "Log lines as key=value text or JSON")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -71,6 +78,7 @@ int main(int argc, char** argv) {
     if (*poll) return run_poll(pa);
     if (*demo) return run_demo(da);
     if (*query) return run_query(qa);
+    if (*run) return run_daemon(ra);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRuntime;

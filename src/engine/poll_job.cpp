@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "dcr/dcr.h"
+#include "engine/connector_runtime.h"
 #include "engine/package.h"
 #include "engine/redact.h"
 #include "json/value_json.h"
@@ -26,46 +27,6 @@ class PrintSink final : public poll::PageSink {
  private:
   std::ostream& out_;
 };
-
-struct Outputs {
-  RowMapper mapper = RowMapper::inferring();
-  std::vector<OutputTable> tables;
-  std::vector<Error> errors;
-};
-
-// Decides the stream schema and the output tables of a connection from the package's DCR.
-Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
-  Outputs o;
-  const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
-  if (stream) {
-    o.mapper = RowMapper(stream->schema, def.add_on_attributes);
-    const auto flows = pkg.rule->flows_for(stream->name);
-    for (size_t i = 0; i < flows.size(); ++i) {
-      const dcr::DataFlow* flow = flows[i];
-      std::optional<kql::Transform> transform;
-      if (!flow->transform_kql.empty()) {
-        auto compiled = kql::Transform::compile(flow->transform_kql, stream->schema);
-        if (!compiled) {
-          o.errors.push_back(compiled.error().within(pkg.rule->source + ": transformKql of the flow to " + flow->output_table));
-          continue;
-        }
-        transform = std::move(*compiled);
-      }
-      const dcr::Table* table = pkg.table(flow->output_table);
-      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
-    }
-    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt, std::nullopt});
-    return o;
-  }
-  o.mapper = RowMapper::inferring(def.add_on_attributes);
-  std::string table = !def.table_hint.empty()          ? def.table_hint
-                      : !def.dcr.stream_name.empty()   ? dcr::table_of_stream(def.dcr.stream_name)
-                      : !def.data_type.empty()         ? def.data_type
-                                                       : def.name + "_CL";
-  const dcr::Table* t = pkg.table(table);
-  o.tables.push_back({table, t ? std::optional<Schema>(t->schema) : std::nullopt, std::nullopt});
-  return o;
-}
 
 bool sleep_unless_stopped(std::chrono::milliseconds d, const std::function<bool()>& stop) {
   auto end = std::chrono::steady_clock::now() + d;

@@ -40,6 +40,11 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* abort = static_cast<const std::function<bool()>*>(user);
+  return (*abort)() ? 1 : 0;
+}
+
 std::string hint_for(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST: return " (check the host name in the endpoint or the domain parameter)";
@@ -113,10 +118,21 @@ Result<Response> Client::send(const Request& request, std::chrono::milliseconds 
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
   }
+  if (impl_->options.abort) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, &impl_->options.abort);
+  }
   impl_->error[0] = 0;
   CURLcode code = curl_easy_perform(c);
   curl_slist_free_all(header_list);
+  if (impl_->options.observe) impl_->options.observe(code == CURLE_OK ? [&] {
+    long st = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &st);
+    return static_cast<int>(st);
+  }() : 0);
   if (code != CURLE_OK) {
+    if (code == CURLE_ABORTED_BY_CALLBACK) return fail(redact_url(request.url), request.method + " aborted: shutting down");
     std::string reason = impl_->error[0] ? impl_->error : curl_easy_strerror(code);
     return fail(redact_url(request.url), request.method + " failed: " + reason + hint_for(code));
   }

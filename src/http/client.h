@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,6 +17,10 @@ struct ClientOptions {
   std::chrono::milliseconds connect_timeout{10'000};
   std::string user_agent = "intake/0.1";
   bool follow_redirects = false;
+  // Polled during a transfer (a few times a second); returning true aborts it (daemon shutdown).
+  std::function<bool()> abort;
+  // Called after every exchange with its HTTP status, or 0 for a transport failure (metrics).
+  std::function<void(int status)> observe;
 };
 
 // Bytes kept free after a response body so that simdjson can parse it in place without a copy.

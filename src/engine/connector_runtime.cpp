@@ -1,0 +1,269 @@
+#include "engine/connector_runtime.h"
+
+#include <thread>
+
+#include "core/hash.h"
+#include "dcr/dcr.h"
+
+namespace intake::engine {
+
+Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
+  Outputs o;
+  const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
+  if (stream) {
+    o.mapper = RowMapper(stream->schema, def.add_on_attributes);
+    const auto flows = pkg.rule->flows_for(stream->name);
+    for (size_t i = 0; i < flows.size(); ++i) {
+      const dcr::DataFlow* flow = flows[i];
+      std::optional<kql::Transform> transform;
+      if (!flow->transform_kql.empty()) {
+        auto compiled = kql::Transform::compile(flow->transform_kql, stream->schema);
+        if (!compiled) {
+          o.errors.push_back(compiled.error().within(pkg.rule->source + ": transformKql of the flow to " + flow->output_table));
+          continue;
+        }
+        transform = std::move(*compiled);
+      }
+      const dcr::Table* table = pkg.table(flow->output_table);
+      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
+    }
+    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt, std::nullopt});
+    return o;
+  }
+  o.mapper = RowMapper::inferring(def.add_on_attributes);
+  std::string table = !def.table_hint.empty()          ? def.table_hint
+                      : !def.dcr.stream_name.empty()   ? dcr::table_of_stream(def.dcr.stream_name)
+                      : !def.data_type.empty()         ? def.data_type
+                                                       : def.name + "_CL";
+  const dcr::Table* t = pkg.table(table);
+  o.tables.push_back({table, t ? std::optional<Schema>(t->schema) : std::nullopt, std::nullopt});
+  return o;
+}
+
+struct ConnectorRuntime::Connection {
+  std::string key;  // checkpoint key
+  ccp::Definition def;
+  std::unique_ptr<http::Client> client;
+  std::unique_ptr<auth::Authenticator> auth;
+  std::optional<Outputs> outputs;  // moved into the sink on the first run
+  std::optional<json::JsonPath> dedup;
+  std::unique_ptr<WorkspaceSink> sink;
+};
+
+namespace {
+
+// Serialises the shared workspace around each page write.
+class LockedSink final : public poll::PageSink {
+ public:
+  LockedSink(poll::PageSink& inner, std::mutex& m) : inner_(inner), m_(m) {}
+  Status write(const poll::Page& page) override {
+    std::lock_guard lock(m_);
+    return inner_.write(page);
+  }
+
+ private:
+  poll::PageSink& inner_;
+  std::mutex& m_;
+};
+
+bool sleep_unless(std::chrono::milliseconds d, const std::function<bool()>& stop) {
+  auto end = std::chrono::steady_clock::now() + d;
+  while (std::chrono::steady_clock::now() < end) {
+    if (stop && stop()) return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(50)));
+  }
+  return !(stop && stop());
+}
+
+}  // namespace
+
+ConnectorRuntime::~ConnectorRuntime() = default;
+
+std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRuntime::open(const RuntimeSpec& spec) {
+  std::unique_ptr<ConnectorRuntime> rt(new ConnectorRuntime());
+  rt->name_ = spec.name;
+  rt->package_ = std::make_shared<Package>(load_package(spec.package_path, spec.params));
+  const Package& pkg = *rt->package_;
+  std::vector<Error> problems;
+  for (const auto& d : pkg.all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) problems.push_back(d.error);
+  }
+  if (!problems.empty()) return std::unexpected(std::move(problems));
+  if (pkg.definitions.definitions.empty()) return std::unexpected(std::vector<Error>{Error(spec.package_path, "no polling connection to run")});
+
+  for (const auto& d : pkg.definitions.definitions) {
+    if (!d.active || (!spec.connection.empty() && d.name != spec.connection)) continue;
+    auto inst = ccp::instantiate(d, spec.params);
+    if (!inst) {
+      problems.push_back(inst.error());
+      continue;
+    }
+    for (const auto& s : auth::secrets_of(inst->auth)) rt->secrets_.push_back(s);
+    for (const auto& p : d.parameters) {
+      if (!p.secret) continue;
+      for (const auto& [k, v] : spec.params) {
+        if (iequals(p.name, k)) rt->secrets_.push_back(v);
+      }
+    }
+    auto c = std::make_unique<Connection>();
+    c->key = pkg.definitions.definitions.size() > 1 ? spec.name + "/" + d.name : spec.name;
+    c->def = std::move(*inst);
+    rt->connections_.push_back(std::move(c));
+  }
+  for (const auto& s : rt->secrets_) rt->redact_.add(s);
+  if (!problems.empty()) {
+    for (auto& e : problems) e = Error(rt->redact_(e.where), rt->redact_(e.message));
+    return std::unexpected(std::move(problems));
+  }
+  if (rt->connections_.empty()) {
+    return std::unexpected(std::vector<Error>{Error(spec.package_path, "no active connection" +
+                                                                           (spec.connection.empty() ? std::string() : " named '" + spec.connection + "'"))});
+  }
+  ConnectorRuntime* self = rt.get();
+  for (auto& c : rt->connections_) {
+    http::ClientOptions copts;
+    copts.ca_file = spec.ca_file;
+    copts.abort = spec.abort;
+    copts.observe = [self](int status) {
+      self->last_status_ = status;
+      if (self->observe_) self->observe_(status);
+    };
+    auto client = http::Client::create(copts);
+    if (!client) return std::unexpected(std::vector<Error>{client.error()});
+    c->client = std::move(*client);
+    auto authenticator = auth::make_authenticator(c->def.auth, *c->client);
+    if (!authenticator) return std::unexpected(std::vector<Error>{Error(rt->redact_(authenticator.error().str()))});
+    c->auth = std::move(*authenticator);
+    Outputs plan = plan_outputs(pkg, c->def);
+    if (!plan.errors.empty()) return std::unexpected(std::move(plan.errors));
+    c->outputs = std::move(plan);
+    if (!c->def.dedup_key_json_path.empty()) {
+      auto path = json::JsonPath::compile(c->def.dedup_key_json_path);
+      if (!path) return std::unexpected(std::vector<Error>{path.error()});
+      c->dedup = std::move(*path);
+    }
+  }
+  return rt;
+}
+
+int64_t ConnectorRuntime::window_ticks() const {
+  return int64_t(connections_.front()->def.request.window_minutes) * kTicksPerMinute;
+}
+int64_t ConnectorRuntime::window_delay_ticks() const {
+  return int64_t(connections_.front()->def.request.window_delay_minutes) * kTicksPerMinute;
+}
+
+std::vector<std::string> ConnectorRuntime::tables() const {
+  std::vector<std::string> out;
+  for (const auto& c : connections_) {
+    if (c->outputs) {
+      for (const auto& t : c->outputs->tables) out.push_back(t.name);
+    } else {
+      for (const auto& t : plan_outputs(*package_, c->def).tables) out.push_back(t.name);
+    }
+  }
+  return out;
+}
+
+std::optional<DateTime> ConnectorRuntime::checkpoint(SharedWorkspace& ws) const {
+  std::optional<DateTime> earliest;
+  std::lock_guard lock(ws.mutex);
+  for (const auto& c : connections_) {
+    auto state = ws.ws->state(c->key);
+    if (!state || !*state) return std::nullopt;
+    auto cp = poll::Checkpoint::from_json(**state);
+    if (!cp || !cp->next_start) return std::nullopt;
+    if (!earliest || *cp->next_start < *earliest) earliest = cp->next_start;
+  }
+  return earliest;
+}
+
+RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
+  RunReport report;
+  auto started = std::chrono::steady_clock::now();
+  last_status_ = 0;
+  DateTime now = limits.clock();
+  auto failed = [&](Error e) {
+    report.error = Error(redact_(e.where), redact_(e.message));
+    report.last_http_status = last_status_;
+    report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+    return report;
+  };
+  for (auto& c : connections_) {
+    if (limits.stop && limits.stop()) {
+      report.interrupted = true;
+      break;
+    }
+    int64_t width = int64_t(c->def.request.window_minutes) * kTicksPerMinute;
+    poll::Checkpoint cp;
+    {
+      std::lock_guard lock(ws.mutex);
+      if (!c->sink) {
+        c->sink = std::make_unique<WorkspaceSink>(*ws.ws, c->key, std::move(c->outputs->mapper), std::move(c->outputs->tables),
+                                                  c->dedup, limits.clock);
+        c->outputs.reset();
+      }
+      auto state = ws.ws->state(c->key);
+      if (!state) return failed(state.error());
+      if (*state) {
+        auto parsed = poll::Checkpoint::from_json(**state);
+        if (!parsed) return failed(parsed.error().within("state of " + c->key));
+        cp = *parsed;
+      }
+    }
+    DateTime initial = limits.initial_start.value_or(DateTime{now.ticks - width});
+    // Catch-up is bounded: windows older than the lookback are skipped, never polled.
+    if (limits.max_lookback_ticks > 0) {
+      DateTime oldest{now.ticks - limits.max_lookback_ticks};
+      DateTime from = cp.open_window ? cp.open_window->start : cp.next_start.value_or(initial);
+      if (from < oldest) {
+        report.skipped_ticks += oldest.ticks - from.ticks;
+        std::string cursor = cp.cursor;
+        cp = poll::Checkpoint{};
+        cp.next_start = oldest;
+        cp.cursor = cursor;
+        if (initial < oldest) initial = oldest;
+      }
+    }
+    poll::PollOptions popts;
+    popts.initial_start = initial;
+    if (limits.max_windows > 0) {
+      DateTime first = cp.open_window ? cp.open_window->start : cp.next_start.value_or(initial);
+      popts.until = DateTime{first.ticks + width * limits.max_windows};
+    }
+    popts.clock = limits.clock;
+    popts.stop_requested = limits.stop;
+    popts.backoff = limits.backoff;
+    popts.jitter_seed = hash_bytes(c->key);
+    popts.sleep = [stop = limits.stop](std::chrono::milliseconds d) { return sleep_unless(d, stop); };
+    popts.on_window = [&](const poll::WindowSummary& s) {
+      if (!report.first_window_start) report.first_window_start = s.window.start;
+      report.last_window_end = s.window.end;
+    };
+    auto poller = poll::Poller::create(c->def, *c->client, *c->auth, popts);
+    if (!poller) return failed(poller.error());
+    LockedSink sink(*c->sink, ws.mutex);
+    int64_t rows_before = c->sink->stats().rows_written, dups_before = c->sink->stats().duplicates_dropped;
+    auto stats = (*poller)->run(cp, sink);
+    report.rows += c->sink->stats().rows_written - rows_before;
+    report.duplicates += c->sink->stats().duplicates_dropped - dups_before;
+    if (!stats) {
+      Error e = stats.error();
+      e.message = "Poll failed. connector=" + c->key + " error=" + e.message;
+      return failed(e);
+    }
+    report.windows += stats->windows;
+    report.pages += stats->pages;
+    report.events += stats->events;
+    report.requests += stats->requests;
+    report.retries += stats->retries;
+    if (stats->interrupted) report.interrupted = true;
+  }
+  report.checkpoint = checkpoint(ws);
+  report.last_http_status = last_status_;
+  report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+}  // namespace intake::engine

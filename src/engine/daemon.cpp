@@ -1,0 +1,566 @@
+#include "engine/daemon.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "ccp/placeholders.h"
+#include "core/time.h"
+#include "sinks/workspace_catalog.h"
+
+namespace intake::engine {
+
+namespace {
+
+constexpr const char* kSummaryJob = "intake:health-summary";
+constexpr const char* kMask = "********";
+
+std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
+
+bool secret_looking(std::string_view name) {
+  std::string n;
+  for (char c : name) n += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (const char* word : {"secret", "password", "passwd", "token", "apikey", "api_key", "key", "credential"}) {
+    if (n.find(word) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string str_of(const Value& v, std::string_view key) {
+  const Value* f = v.kind() == Kind::Object ? v.get(key) : nullptr;
+  return f && f->kind() == Kind::String ? f->as_string() : std::string();
+}
+
+}  // namespace
+
+struct Daemon::Instance {
+  ConnectorInstanceConfig cfg;
+  std::unique_ptr<ConnectorRuntime> rt;  // null when disabled or failed to open
+  std::string package_name;
+  std::string kind;
+  Value ui;
+  std::vector<std::string> tables;
+  std::set<std::string, ccp::CaseInsensitiveLess> secret_params;
+  std::vector<std::string> secrets;
+  std::string schedule_text;
+  int64_t expected_ticks = kTicksPerHour;  // data older than this means "no recent data"
+  ConnectorMetrics metrics;
+  std::atomic<bool> retired{false};
+
+  mutable std::mutex m;  // the fields below
+  HealthTracker health;
+  std::optional<DateTime> last_run, last_success, last_failure, last_data, checkpoint;
+  std::string last_error;
+  int64_t events = 0, rows = 0, runs = 0, failures = 0;
+
+  Instance(const ConnectorInstanceConfig& c, std::string kind_) : cfg(c), kind(kind_), health(c.name, kind_) {}
+};
+
+Daemon::Daemon(DaemonConfig config, Logger& log, Clock clock) : config_(std::move(config)), log_(log), clock_(std::move(clock)) {}
+
+Daemon::~Daemon() {
+  if (scheduler_) {
+    scheduler_->stop(std::chrono::hours(24));
+    scheduler_.reset();
+  }
+}
+
+std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(DaemonConfig config, Logger& log, Clock clock) {
+  std::unique_ptr<Daemon> d(new Daemon(std::move(config), log, std::move(clock)));
+  std::vector<Error> errors;
+  auto ws = sinks::Workspace::open(d->config_.workspace);
+  if (!ws) return std::unexpected(std::vector<Error>{ws.error().within(d->config_.path + ":/workspace")});
+  d->ws_.ws = std::move(*ws);
+  auto qws = sinks::Workspace::open(d->config_.workspace);
+  if (!qws) return std::unexpected(std::vector<Error>{qws.error().within(d->config_.path + ":/workspace")});
+  d->query_ws_.ws = std::move(*qws);
+  for (size_t i = 0; i < d->config_.connectors.size(); ++i) {
+    auto inst = d->make_instance(d->config_.connectors[i], i);
+    if (!inst) {
+      errors.insert(errors.end(), inst.error().begin(), inst.error().end());
+      continue;
+    }
+    d->instances_.push_back(*inst);
+  }
+  if (!errors.empty()) return std::unexpected(std::move(errors));
+  d->refresh_redactor();
+  return d;
+}
+
+std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::make_instance(const ConnectorInstanceConfig& c,
+                                                                                          size_t index) {
+  std::string where = config_.path + ":/connectors/" + std::to_string(index) + " (" + c.name + ")";
+  std::shared_ptr<Instance> inst;
+  std::unique_ptr<ConnectorRuntime> rt;
+  const Package* pkg = nullptr;
+  Package disabled_pkg;
+  if (c.enabled) {
+    RuntimeSpec spec;
+    spec.name = c.name;
+    spec.package_path = c.package;
+    spec.params = c.parameters;
+    spec.connection = c.connection;
+    spec.ca_file = config_.ca_file;
+    spec.abort = [this] { return abort_requests_.load(); };
+    auto opened = ConnectorRuntime::open(spec);
+    if (!opened) {
+      std::vector<Error> errors;
+      for (const auto& e : opened.error()) errors.push_back(e.within(where));
+      return std::unexpected(std::move(errors));
+    }
+    rt = std::move(*opened);
+    pkg = &rt->package();
+  } else {
+    disabled_pkg = load_package(c.package, c.parameters);
+    pkg = &disabled_pkg;
+  }
+  std::string kind = str_of(pkg->ui, "id");
+  if (kind.empty()) kind = pkg->name;
+  inst = std::make_shared<Instance>(c, kind);
+  inst->package_name = pkg->name;
+  std::string table_name = str_of(pkg->ui, "graphQueriesTableName");
+  inst->ui = table_name.empty() ? pkg->ui : ccp::substitute_tree(pkg->ui, ccp::Params{{"graphQueriesTableName", table_name}});
+  for (const auto& d : pkg->definitions.definitions) {
+    for (const auto& p : d.parameters) {
+      if (p.secret) inst->secret_params.insert(p.name);
+    }
+  }
+  for (const auto& [k, v] : c.parameters) {
+    if (secret_looking(k)) inst->secret_params.insert(k);
+  }
+  if (rt) {
+    inst->secrets = rt->secrets();
+    for (const auto& [k, v] : c.parameters) {
+      if (std::find(inst->secrets.begin(), inst->secrets.end(), v) != inst->secrets.end()) inst->secret_params.insert(k);
+    }
+    inst->tables = rt->tables();
+    int64_t w = rt->window_ticks();
+    int64_t period = w;
+    if (c.schedule) {
+      DateTime now = clock_();
+      auto n1 = c.schedule->next_after(now);
+      auto n2 = n1 ? c.schedule->next_after(*n1) : std::nullopt;
+      if (n1 && n2) period = n2->ticks - n1->ticks;
+      inst->schedule_text = c.schedule->text();
+    } else {
+      inst->schedule_text = "every " + std::to_string(w / kTicksPerMinute) + " minutes";
+    }
+    inst->expected_ticks = std::max(2 * period, 2 * w + rt->window_delay_ticks());
+    ConnectorMetrics* metrics = &inst->metrics;
+    rt->on_response([metrics](int status) { metrics->add_response(status); });
+  }
+  for (const auto& [k, v] : c.parameters) {
+    if (inst->secret_params.contains(k)) inst->secrets.push_back(v);
+  }
+  inst->rt = std::move(rt);
+  if (inst->rt) inst->checkpoint = inst->rt->checkpoint(ws_);
+  return inst;
+}
+
+void Daemon::refresh_redactor() {
+  Redactor r;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) {
+      for (const auto& s : inst->secrets) r.add(s);
+    }
+    if (!config_.bearer_token.empty()) r.add(config_.bearer_token);
+    redactor_ = r;
+  }
+  log_.set_redactor(r);
+}
+
+std::string Daemon::redact(std::string text) const {
+  std::lock_guard lock(mutex_);
+  return redactor_(std::move(text));
+}
+
+std::string Daemon::bearer_token() const {
+  std::lock_guard lock(mutex_);
+  return config_.bearer_token;
+}
+
+void Daemon::schedule(const std::shared_ptr<Instance>& inst) {
+  if (!inst->rt) return;
+  NextFire next;
+  if (inst->cfg.schedule) {
+    next = [cron = *inst->cfg.schedule](DateTime t) { return cron.next_after(t); };
+  } else {
+    int64_t w = inst->rt->window_ticks();
+    next = [w](DateTime t) -> std::optional<DateTime> { return DateTime{(t.ticks / w + 1) * w}; };
+  }
+  std::weak_ptr<Instance> weak = inst;
+  scheduler_->add(inst->cfg.name, std::move(next),
+                  [this, inst](const std::atomic<bool>& cancel) { run_instance(*inst, cancel); }, true);
+}
+
+void Daemon::start() {
+  SchedulerOptions so;
+  so.workers = config_.workers;
+  so.max_jitter_ticks = config_.max_jitter_ticks;
+  so.clock = clock_;
+  scheduler_ = std::make_unique<Scheduler>(so);
+  std::vector<std::shared_ptr<Instance>> list;
+  {
+    std::lock_guard lock(mutex_);
+    list = instances_;
+  }
+  for (const auto& inst : list) {
+    schedule(inst);
+    log_.log(LogLevel::Info, "Connector scheduled.",
+             {{"connector", inst->cfg.name}, {"package", inst->package_name}, {"schedule", inst->schedule_text},
+              {"enabled", inst->cfg.enabled ? "true" : "false"}});
+  }
+  int64_t every = config_.health_summary_ticks;
+  scheduler_->add(kSummaryJob, [every](DateTime t) -> std::optional<DateTime> { return DateTime{(t.ticks / every + 1) * every}; },
+                  [this](const std::atomic<bool>&) { write_summaries(); }, false);
+  ready_ = true;
+}
+
+void Daemon::run_instance(Instance& inst, const std::atomic<bool>& cancel) {
+  auto stop = [&] { return cancel.load() || stopping_.load() || inst.retired.load(); };
+  if (stop()) return;
+  RunLimits limits;
+  limits.stop = stop;
+  limits.max_windows = inst.cfg.windows_per_run;
+  {
+    std::lock_guard lock(mutex_);
+    limits.max_lookback_ticks = inst.cfg.max_lookback_ticks.value_or(config_.max_lookback_ticks);
+  }
+  limits.initial_start = inst.cfg.start;
+  limits.clock = clock_;
+  std::optional<LogLevel> level = inst.cfg.log_level;
+  log_.log_fields(LogLevel::Debug, "Poll started.", {{"connector", inst.cfg.name}}, level);
+  RunReport r = inst.rt->run(ws_, limits);
+  DateTime now = clock_();
+  if (r.skipped_ticks > 0) {
+    log_.log_fields(LogLevel::Warn, "Windows older than the lookback were skipped.",
+                    {{"connector", inst.cfg.name}, {"skipped_seconds", std::to_string(r.skipped_ticks / kTicksPerSecond)}}, level);
+  }
+  if (r.error && stop()) {
+    // A request cut short by shutdown is not a vendor failure: its page was not committed and is
+    // fetched again on the next start.
+    log_.log_fields(LogLevel::Info, "Poll interrupted by shutdown.", {{"connector", inst.cfg.name}}, level);
+    return;
+  }
+  bool ok = !r.error;
+  std::string table = inst.tables.empty() ? std::string() : inst.tables.front();
+  inst.metrics.add_run(static_cast<double>(r.elapsed.count()) / 1000, ok, r.events, r.rows, r.duplicates, r.retries, table);
+  if (r.checkpoint) inst.metrics.set_checkpoint_lag(static_cast<double>(now.ticks - r.checkpoint->ticks) / kTicksPerSecond);
+  std::optional<HealthEvent> event;
+  {
+    std::lock_guard lock(inst.m);
+    inst.last_run = now;
+    ++inst.runs;
+    inst.events += r.events;
+    inst.rows += r.rows;
+    if (r.checkpoint) inst.checkpoint = r.checkpoint;
+    if (ok) {
+      inst.last_success = now;
+      inst.last_error.clear();
+      if (r.events > 0) inst.last_data = now;
+    } else {
+      inst.last_failure = now;
+      ++inst.failures;
+      inst.last_error = r.error->str();
+    }
+    event = inst.health.on_run(r, now);
+  }
+  if (event) {
+    event->description = redact(event->description);
+    std::lock_guard lock(ws_.mutex);
+    if (auto w = write_health(*ws_.ws, std::span<const HealthEvent>(&*event, 1)); !w) {
+      log_.log(LogLevel::Error, "Health row not written.", {{"connector", inst.cfg.name}, {"error", w.error().str()}});
+    } else {
+      ++health_rows_;
+    }
+  }
+  std::vector<LogField> fields{{"connector", inst.cfg.name},
+                               {"windows", std::to_string(r.windows)},
+                               {"pages", std::to_string(r.pages)},
+                               {"events", std::to_string(r.events)},
+                               {"rows", std::to_string(r.rows)},
+                               {"duplicates", std::to_string(r.duplicates)},
+                               {"retries", std::to_string(r.retries)},
+                               {"ms", ms(r.elapsed)}};
+  if (r.checkpoint) fields.emplace_back("checkpoint", format_iso8601(*r.checkpoint));
+  if (r.interrupted) fields.emplace_back("interrupted", "true");
+  if (ok) {
+    log_.log_fields(r.windows > 0 ? LogLevel::Info : LogLevel::Debug, "Poll finished.", fields, level);
+  } else {
+    if (r.last_http_status) fields.emplace_back("status", std::to_string(r.last_http_status));
+    fields.emplace_back("error", r.error->message);
+    log_.log_fields(LogLevel::Error, "Poll failed.", fields, level);
+  }
+}
+
+void Daemon::write_summaries() {
+  std::vector<std::shared_ptr<Instance>> list;
+  {
+    std::lock_guard lock(mutex_);
+    list = instances_;
+  }
+  DateTime now = clock_();
+  std::vector<HealthEvent> events;
+  for (const auto& inst : list) {
+    std::lock_guard lock(inst->m);
+    if (auto e = inst->health.summary(now)) {
+      e->description = redact(e->description);
+      events.push_back(std::move(*e));
+    }
+  }
+  if (events.empty()) return;
+  std::lock_guard lock(ws_.mutex);
+  if (auto w = write_health(*ws_.ws, events); !w) {
+    log_.log(LogLevel::Error, "Health summary not written.", {{"error", w.error().str()}});
+  } else {
+    health_rows_ += static_cast<int64_t>(events.size());
+    log_.log(LogLevel::Info, "Health summary written.", {{"failing_connectors", std::to_string(events.size())}});
+  }
+}
+
+std::vector<Error> Daemon::reload(DaemonConfig next) {
+  std::vector<Error> errors;
+  auto restart_note = [&](const char* key, bool changed) {
+    if (changed) log_.log(LogLevel::Warn, "Setting changed; restart to apply it.", {{"key", key}});
+  };
+  restart_note("workspace", next.workspace != config_.workspace);
+  restart_note("listen", next.listen_host != config_.listen_host || next.listen_port != config_.listen_port);
+  restart_note("workers", next.workers != config_.workers);
+  restart_note("maxJitter", next.max_jitter_ticks != config_.max_jitter_ticks);
+  restart_note("healthSummaryInterval", next.health_summary_ticks != config_.health_summary_ticks);
+  std::map<std::string, std::shared_ptr<Instance>> old;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) old[inst->cfg.name] = inst;
+  }
+  std::vector<std::shared_ptr<Instance>> kept, started;
+  std::set<std::string> names;
+  for (size_t i = 0; i < next.connectors.size(); ++i) {
+    const auto& c = next.connectors[i];
+    names.insert(c.name);
+    auto it = old.find(c.name);
+    if (it != old.end() && it->second->cfg.same_as(c)) {
+      kept.push_back(it->second);
+      continue;
+    }
+    auto inst = make_instance(c, i);
+    if (!inst) {
+      errors.insert(errors.end(), inst.error().begin(), inst.error().end());
+      // A broken new version leaves the running one alone.
+      if (it != old.end()) kept.push_back(it->second);
+      continue;
+    }
+    if (it != old.end()) {
+      it->second->retired = true;
+      log_.log(LogLevel::Info, "Connector changed; restarting it.", {{"connector", c.name}});
+    } else {
+      log_.log(LogLevel::Info, "Connector added.", {{"connector", c.name}});
+    }
+    started.push_back(*inst);
+  }
+  std::vector<std::string> removed;
+  for (const auto& [name, inst] : old) {
+    if (names.contains(name)) continue;
+    inst->retired = true;
+    removed.push_back(name);
+  }
+  {
+    std::lock_guard lock(mutex_);
+    // Keep the order of the new file.
+    std::vector<std::shared_ptr<Instance>> list;
+    for (const auto& c : next.connectors) {
+      for (const auto* group : {&started, &kept}) {
+        for (const auto& inst : *group) {
+          if (inst->cfg.name == c.name) list.push_back(inst);
+        }
+      }
+    }
+    instances_ = std::move(list);
+    config_.log_level = next.log_level;
+    config_.bearer_token = next.bearer_token;
+    config_.max_lookback_ticks = next.max_lookback_ticks;
+    config_.connectors = next.connectors;
+  }
+  log_.set_level(next.log_level);
+  refresh_redactor();
+  for (const auto& name : removed) {
+    scheduler_->remove(name);
+    log_.log(LogLevel::Info, "Connector removed.", {{"connector", name}});
+  }
+  for (const auto& inst : started) {
+    if (inst->rt) schedule(inst);
+    else scheduler_->remove(inst->cfg.name);
+  }
+  if (errors.empty()) ++reloads_;
+  else ++reload_failures_;
+  return errors;
+}
+
+bool Daemon::stop() {
+  ready_ = false;
+  stopping_ = true;
+  if (!scheduler_) return true;
+  auto grace = std::chrono::milliseconds(config_.shutdown_grace_ticks / kTicksPerMillisecond);
+  auto abort_after = grace > std::chrono::milliseconds(3000) ? grace - std::chrono::milliseconds(2000) : grace / 2;
+  scheduler_->cancel_all();
+  bool idle = scheduler_->wait_idle(abort_after);
+  if (!idle) {
+    // Pages still in flight are abandoned; their windows are fetched again on the next start.
+    log_.log(LogLevel::Warn, "Aborting requests still in flight.", {{"running", std::to_string(scheduler_->running())}});
+    abort_requests_ = true;
+  }
+  idle = scheduler_->stop(grace - abort_after);
+  if (idle) scheduler_.reset();
+  return idle;
+}
+
+InstanceView Daemon::view_of(const Instance& inst) const {
+  InstanceView v;
+  v.name = inst.cfg.name;
+  v.package = inst.package_name;
+  v.enabled = inst.cfg.enabled;
+  v.schedule = inst.schedule_text;
+  v.tables = inst.tables;
+  v.ui = inst.ui;
+  for (const auto& [k, val] : inst.cfg.parameters) v.parameters.emplace_back(k, inst.secret_params.contains(k) ? kMask : redact(val));
+  if (scheduler_ && inst.rt) {
+    if (auto info = scheduler_->info(inst.cfg.name)) v.next_run = info->next_due;
+  }
+  DateTime now = clock_();
+  std::lock_guard lock(inst.m);
+  v.last_run = inst.last_run;
+  v.last_success = inst.last_success;
+  v.last_failure = inst.last_failure;
+  v.last_data = inst.last_data;
+  v.checkpoint = inst.checkpoint;
+  v.last_error = redact(inst.last_error);
+  v.events = inst.events;
+  v.rows = inst.rows;
+  v.runs = inst.runs;
+  v.failures = inst.failures;
+  if (!inst.cfg.enabled) {
+    v.status = "Disabled";
+    v.reason = "enabled: false in the configuration";
+  } else if (!inst.last_run) {
+    v.status = "Starting";
+    v.reason = "no poll has finished yet";
+  } else if (!inst.last_error.empty()) {
+    v.status = "Disconnected";
+    v.reason = "the last poll failed: " + v.last_error;
+  } else if (!inst.last_data || now.ticks - inst.last_data->ticks > inst.expected_ticks) {
+    v.status = "Disconnected";
+    v.reason = "polls succeed but no data arrived in the last " + std::to_string(inst.expected_ticks / kTicksPerMinute) + " minutes";
+  } else {
+    v.status = "Connected";
+  }
+  return v;
+}
+
+std::vector<InstanceView> Daemon::instances() const {
+  std::vector<std::shared_ptr<Instance>> list;
+  {
+    std::lock_guard lock(mutex_);
+    list = instances_;
+  }
+  std::vector<InstanceView> out;
+  out.reserve(list.size());
+  for (const auto& inst : list) out.push_back(view_of(*inst));
+  return out;
+}
+
+std::optional<InstanceView> Daemon::instance(const std::string& name) const {
+  std::shared_ptr<Instance> found;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) {
+      if (inst->cfg.name == name) found = inst;
+    }
+  }
+  if (!found) return std::nullopt;
+  return view_of(*found);
+}
+
+Result<kql::Table> Daemon::query(const std::string& text, int64_t max_rows) const {
+  std::vector<std::pair<std::string, std::string>> functions;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) {
+      if (inst->rt) {
+        for (const auto& f : inst->rt->package().functions) functions.push_back(f);
+      }
+    }
+  }
+  std::lock_guard lock(query_ws_.mutex);
+  sinks::WorkspaceCatalog catalog(*query_ws_.ws);
+  for (auto& [name, body] : functions) catalog.add_function(name, body);
+  auto q = kql::Query::compile(text, catalog);
+  if (!q) return std::unexpected(q.error());
+  kql::QueryOptions options;
+  options.clock = clock_;
+  options.max_rows = max_rows;
+  return q->run(options);
+}
+
+std::vector<std::pair<DateTime, int64_t>> Daemon::rows_per_day(const InstanceView& view, int days) const {
+  const InstanceView* v = &view;
+  std::vector<std::pair<DateTime, int64_t>> out;
+  DateTime now = clock_();
+  int64_t today = now.ticks / kTicksPerDay * kTicksPerDay;
+  for (int i = days - 1; i >= 0; --i) out.emplace_back(DateTime{today - i * kTicksPerDay}, 0);
+  std::string base;
+  if (const Value* gq = v->ui.kind() == Kind::Object ? v->ui.get("graphQueries") : nullptr; gq && gq->kind() == Kind::Array) {
+    if (const Value* first = gq->at(0)) base = str_of(*first, "baseQuery");
+  }
+  if (base.empty() && !v->tables.empty()) base = v->tables.front();
+  if (base.empty()) return out;
+  std::string text = base + "\n| where TimeGenerated >= datetime(" + format_iso8601(out.front().first) +
+                     ")\n| summarize Count = count() by Day = bin(TimeGenerated, 1d)";
+  std::vector<std::pair<DateTime, int64_t>> counts;
+  {
+    std::lock_guard lock(chart_mutex_);
+    auto it = chart_cache_.find(text);
+    if (it != chart_cache_.end() && now.ticks - it->second.first.ticks < 10 * kTicksPerSecond) counts = it->second.second;
+    else it = chart_cache_.end();
+    if (it == chart_cache_.end()) {
+      auto result = query(text, 10'000);
+      if (result) {
+        int day_col = result->schema.index_of("Day"), count_col = result->schema.index_of("Count");
+        for (const auto& row : result->rows) {
+          if (day_col < 0 || count_col < 0) break;
+          const Value& d = row[day_col];
+          const Value& c = row[count_col];
+          if (d.kind() != Kind::DateTime) continue;
+          counts.emplace_back(d.as_datetime(), c.kind() == Kind::Long ? c.as_long() : c.kind() == Kind::Int ? c.as_int() : 0);
+        }
+      }
+      chart_cache_[text] = {now, counts};
+    }
+  }
+  for (const auto& [day, n] : counts) {
+    for (auto& slot : out) {
+      if (slot.first.ticks == day.ticks) slot.second += n;
+    }
+  }
+  return out;
+}
+
+std::string Daemon::metrics() const {
+  DaemonTelemetry t;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) t.connectors.emplace_back(inst->cfg.name, inst->metrics.snapshot());
+  }
+  if (scheduler_) {
+    t.queue_depth = scheduler_->queue_depth();
+    t.running = scheduler_->running();
+    t.drift = scheduler_->drift();
+  }
+  t.workers = config_.workers;
+  t.health_rows = health_rows_;
+  t.reloads = reloads_;
+  t.reload_failures = reload_failures_;
+  return redact(render_prometheus(t));
+}
+
+}  // namespace intake::engine

@@ -1,0 +1,167 @@
+#include "web/status_server.h"
+
+#include <openssl/crypto.h>
+
+#include "core/time.h"
+#include "json/value_json.h"
+
+namespace intake::web {
+
+namespace {
+
+constexpr int64_t kMaxQueryRows = 10'000;
+
+http::ServerResponse with_headers(http::ServerResponse r) {
+  r.headers.emplace_back("Cache-Control", "no-store");
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return r;
+}
+
+http::ServerResponse json_response(int status, const Value& v, const engine::Daemon& d) {
+  return with_headers(http::ServerResponse::json(status, d.redact(json::to_json(v))));
+}
+
+http::ServerResponse error_json(int status, const std::string& message, const engine::Daemon& d, const std::string& where = {}) {
+  Object o{{"error", Value(message)}};
+  if (!where.empty()) o.emplace_back("where", Value(where));
+  return json_response(status, Value(std::move(o)), d);
+}
+
+Value opt_time(const std::optional<DateTime>& t) { return t ? Value(*t) : Value(); }
+
+Value view_json(const engine::InstanceView& v, const engine::Daemon& d, bool detail) {
+  Object params;
+  for (const auto& [k, val] : v.parameters) params.emplace_back(k, Value(val));
+  Array tables;
+  for (const auto& t : v.tables) tables.push_back(Value(t));
+  Array chart;
+  for (const auto& [day, n] : d.rows_per_day(v)) {
+    chart.push_back(Value(Object{{"day", Value(format_iso8601(day).substr(0, 10))}, {"rows", Value(n)}}));
+  }
+  auto ui_field = [&](const char* key) -> Value {
+    const Value* f = v.ui.kind() == Kind::Object ? v.ui.get(key) : nullptr;
+    return f ? *f : Value();
+  };
+  Object o{{"name", Value(v.name)},
+           {"package", Value(v.package)},
+           {"title", ui_field("title")},
+           {"publisher", ui_field("publisher")},
+           {"descriptionMarkdown", ui_field("descriptionMarkdown")},
+           {"logo", ui_field("logo")},
+           {"enabled", Value(v.enabled)},
+           {"status", Value(v.status)},
+           {"reason", Value(v.reason)},
+           {"schedule", Value(v.schedule)},
+           {"lastRun", opt_time(v.last_run)},
+           {"lastSuccess", opt_time(v.last_success)},
+           {"lastFailure", opt_time(v.last_failure)},
+           {"lastDataReceived", opt_time(v.last_data)},
+           {"nextRun", opt_time(v.next_run)},
+           {"checkpoint", opt_time(v.checkpoint)},
+           {"lastError", v.last_error.empty() ? Value() : Value(v.last_error)},
+           {"events", Value(v.events)},
+           {"rows", Value(v.rows)},
+           {"runs", Value(v.runs)},
+           {"failures", Value(v.failures)},
+           {"tables", Value(std::move(tables))},
+           {"parameters", Value(std::move(params))},
+           {"rowsPerDay", Value(std::move(chart))},
+           {"sampleQueries", ui_field("sampleQueries")}};
+  if (detail) o.emplace_back("connectorUiConfig", v.ui);
+  return Value(std::move(o));
+}
+
+bool authorized(const engine::Daemon& d, const http::ServerRequest& req) {
+  std::string token = d.bearer_token();
+  if (token.empty()) return true;
+  auto h = req.header("Authorization");
+  if (!h) return false;
+  std::string expected = "Bearer " + token;
+  return h->size() == expected.size() && CRYPTO_memcmp(h->data(), expected.data(), expected.size()) == 0;
+}
+
+http::ServerResponse run_query(engine::Daemon& d, const http::ServerRequest& req) {
+  auto body = json::parse(req.body, "request body");
+  if (!body || body->kind() != Kind::Object) return error_json(400, "expected a JSON object {\"query\": \"...\"}", d);
+  const Value* q = body->get("query");
+  if (!q || q->kind() != Kind::String || q->as_string().empty()) return error_json(400, "expected a non-empty string 'query'", d);
+  int64_t max_rows = 1000;
+  if (const Value* m = body->get("maxRows")) {
+    if (!m->to_int64(max_rows) || max_rows < 1 || max_rows > kMaxQueryRows) {
+      return error_json(400, "maxRows must be from 1 to " + std::to_string(kMaxQueryRows), d);
+    }
+  }
+  auto result = d.query(q->as_string(), max_rows);
+  if (!result) return error_json(400, result.error().message, d, result.error().where);
+  Array columns;
+  for (const auto& c : result->schema.columns) {
+    columns.push_back(Value(Object{{"name", Value(c.name)}, {"type", Value(std::string(column_type_name(c.type)))}}));
+  }
+  Array rows;
+  rows.reserve(result->rows.size());
+  for (auto& r : result->rows) rows.push_back(Value(Array(r.begin(), r.end())));
+  return json_response(200, Value(Object{{"columns", Value(std::move(columns))}, {"rows", Value(std::move(rows))}}), d);
+}
+
+}  // namespace
+
+http::ServerResponse handle(engine::Daemon& d, const http::ServerRequest& req) {
+  const std::string& path = req.path;
+  if (path == "/healthz") return with_headers(http::ServerResponse::text(200, "ok\n"));
+  if (path == "/readyz") {
+    return with_headers(d.ready() ? http::ServerResponse::text(200, "ready\n") : http::ServerResponse::text(503, "not ready\n"));
+  }
+  if (req.method == "GET" || req.method == "HEAD") {
+    if (const Asset* a = find_asset(path == "/" ? "/index.html" : path)) {
+      http::ServerResponse r;
+      r.status = 200;
+      r.body = a->body;
+      r.headers.emplace_back("Content-Type", a->content_type);
+      // Everything the page runs comes from here: no inline script, no third party.
+      r.headers.emplace_back("Content-Security-Policy",
+                             "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                             "object-src 'none'; frame-ancestors 'none'; base-uri 'none'");
+      r.headers.emplace_back("X-Frame-Options", "DENY");
+      r.headers.emplace_back("Referrer-Policy", "no-referrer");
+      return with_headers(std::move(r));
+    }
+  }
+  if (!authorized(d, req)) {
+    auto r = error_json(401, "a bearer token is required (Authorization: Bearer <token>)", d);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  if (path == "/metrics" && req.method == "GET") {
+    http::ServerResponse r = http::ServerResponse::text(200, d.metrics());
+    r.headers.clear();
+    r.headers.emplace_back("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return with_headers(std::move(r));
+  }
+  if (path == "/api/connectors" && req.method == "GET") {
+    Array list;
+    for (const auto& v : d.instances()) list.push_back(view_json(v, d, false));
+    return json_response(200, Value(Object{{"connectors", Value(std::move(list))}}), d);
+  }
+  if (path.starts_with("/api/connectors/") && req.method == "GET") {
+    std::string name = path.substr(std::string("/api/connectors/").size());
+    auto v = d.instance(name);
+    if (!v) return error_json(404, "no connector instance named '" + name + "'", d);
+    return json_response(200, view_json(*v, d, true), d);
+  }
+  if (path == "/api/query") {
+    if (req.method != "POST") return error_json(405, "use POST with {\"query\": \"...\"}", d);
+    return run_query(d, req);
+  }
+  return error_json(404, "not found: " + path, d);
+}
+
+Result<std::unique_ptr<http::HttpServer>> start_status_server(engine::Daemon& daemon, const std::string& host, uint16_t port) {
+  http::ServerOptions o;
+  o.host = host;
+  o.port = port;
+  o.threads = 2;
+  o.max_body_bytes = 1 << 20;
+  return http::HttpServer::start(o, [&daemon](const http::ServerRequest& req) { return handle(daemon, req); });
+}
+
+}  // namespace intake::web
