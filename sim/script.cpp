@@ -232,6 +232,8 @@ struct Simulator::Impl {
                                                         const simdjson::dom::element* body);
   http::ServerResponse serve(Route& route, const http::ServerRequest& request);
   std::string issue(std::string_view prefix, int64_t ttl_s);
+  // Replaces {{origin}} with this server's scheme://host:port as the request names it.
+  std::string with_origin(std::string text, const http::ServerRequest& request) const;
   bool token_valid(const std::string& token);
   void render_event(const Route& route, const Value& v, int64_t index, uint64_t& salt, std::string& out) const;
   std::string render_string(const std::string& s, int64_t index, uint64_t& salt, const Route& route,
@@ -389,6 +391,16 @@ Status Simulator::Impl::load_route(const Value& r, size_t n) {
   return {};
 }
 
+std::string Simulator::Impl::with_origin(std::string text, const http::ServerRequest& request) const {
+  const std::string_view kOrigin = "{{origin}}";
+  for (size_t at = text.find(kOrigin); at != std::string::npos; at = text.find(kOrigin, at)) {
+    std::string origin = options.scheme + "://" + std::string(request.header("Host").value_or("127.0.0.1"));
+    text.replace(at, kOrigin.size(), origin);
+    at += origin.size();
+  }
+  return text;
+}
+
 std::string Simulator::Impl::issue(std::string_view prefix, int64_t ttl_s) {
   int64_t n = issued.fetch_add(1) + 1;
   std::string token = std::string(prefix) + hex(hash2(options.seed ^ 0x70CE, static_cast<uint64_t>(n)), 16) + "." +
@@ -470,7 +482,8 @@ std::optional<http::ServerResponse> Simulator::Impl::token_endpoint(const http::
     if (id != str_of(auth, "client_id") || secret != str_of(auth, "client_secret")) {
       return oauth_error(401, "invalid_client", "client authentication failed");
     }
-    for (const auto& [name, want] : pairs_of(auth, "expect_fields")) {
+    for (auto [name, want] : pairs_of(auth, "expect_fields")) {
+      want = with_origin(want, request);
       std::string got = fields.contains(name) ? fields[name] : std::string(request.param(name).value_or(""));
       if (got != want) return oauth_error(400, "invalid_request", name + " must be '" + want + "', got '" + got + "'");
     }
@@ -665,12 +678,14 @@ std::optional<std::string> param_of(const Route& route, const http::ServerReques
 std::optional<http::ServerResponse> Simulator::Impl::check_expectations(const Route& route,
                                                                        const http::ServerRequest& request,
                                                                        const simdjson::dom::element* body) {
-  for (const auto& [name, want] : route.expect_headers) {
+  for (auto [name, want] : route.expect_headers) {
+    want = with_origin(want, request);
     auto got = request.header(name);
     if (!got) return error_json(400, "missing header " + name);
     if (want != "*" && *got != want) return error_json(400, "header " + name + " must be '" + want + "', got '" + std::string(*got) + "'");
   }
-  for (const auto& [name, want] : route.expect_params) {
+  for (auto [name, want] : route.expect_params) {
+    want = with_origin(want, request);
     auto got = param_of(route, request, body, name);
     if (!got) return error_json(400, "missing parameter " + name);
     if (want != "*" && *got != want) return error_json(400, "parameter " + name + " must be '" + want + "', got '" + *got + "'");

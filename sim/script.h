@@ -34,7 +34,8 @@
 //   "routes": [ {                       // at least one
 //     "method": "GET", "path": "/api/events",                       // path is required
 //     "expect": {"params": {"name": "value" | "*"}, "headers": {"Name": "value" | "*"},
-//                "strict": false},      // strict: unknown query parameters are a 400
+//                "strict": false},      // strict: unknown query parameters are a 400; in expected values
+//                                        // (and oauth2 expect_fields) {{origin}} is this server's scheme://host:port
 //     "time_filter": {"start_param": "since", "end_param": "until",
 //                     "format": "iso" | "epoch" | "epoch_ms", "start_inclusive": true, "end_inclusive": false},
 //     "paging": {"type": "none" | "offset" | "page_number" | "next_token" | "next_url" | "link_header",

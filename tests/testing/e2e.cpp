@@ -4,6 +4,9 @@
 
 #include <stdexcept>
 
+#include "http/client.h"
+#include "json/value_json.h"
+
 namespace intake::testing {
 
 Simulator start_simulator(const std::vector<std::string>& args, const std::filesystem::path& log_dir) {
@@ -23,6 +26,38 @@ RunResult run_intake(const std::vector<std::string>& args, const std::filesystem
   std::vector<std::string> argv{(bin_dir() / "intake").string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return run(argv, log_dir, deadline);
+}
+
+std::string sim_get(const Simulator& sim, const std::string& path, const std::string& ca_file) {
+  http::ClientOptions o;
+  o.ca_file = ca_file;
+  auto client = http::Client::create(o);
+  if (!client) throw std::runtime_error(client.error().str());
+  http::Request req;
+  req.url = sim.url + path;
+  auto resp = (*client)->send(req, std::chrono::seconds(10));
+  if (!resp) throw std::runtime_error(resp.error().str());
+  return resp->body;
+}
+
+std::vector<SimRequest> sim_requests(const Simulator& sim, const std::string& ca_file) {
+  std::vector<SimRequest> out;
+  std::string log = sim_get(sim, "/_sim/requests", ca_file);
+  for (size_t pos = 0; pos < log.size();) {
+    size_t eol = log.find('\n', pos);
+    if (eol == std::string::npos) eol = log.size();
+    auto line = json::parse(std::string_view(log).substr(pos, eol - pos));
+    pos = eol + 1;
+    if (!line || !line->is_object()) continue;
+    SimRequest r;
+    if (const Value* v = line->get("method"); v && v->is_string()) r.method = v->as_string();
+    if (const Value* v = line->get("target"); v && v->is_string()) r.target = v->as_string();
+    int64_t n = 0;
+    if (const Value* v = line->get("status"); v && v->to_int64(n)) r.status = static_cast<int>(n);
+    if (const Value* v = line->get("ts_ms"); v && v->to_int64(n)) r.ts_ms = n;
+    out.push_back(std::move(r));
+  }
+  return out;
 }
 
 WorkspaceFile::WorkspaceFile(const std::filesystem::path& path) {

@@ -29,6 +29,18 @@ Simulator start_simulator(const std::vector<std::string>& args, const std::files
 RunResult run_intake(const std::vector<std::string>& args, const std::filesystem::path& log_dir,
                      std::chrono::milliseconds deadline = std::chrono::seconds(180));
 
+// One line of a simulator's /_sim/requests log (API requests, in arrival order).
+struct SimRequest {
+  std::string method;
+  std::string target;  // path and query string as received
+  int status = 0;
+  int64_t ts_ms = 0;   // arrival on the simulator's clock
+};
+
+// GET <sim.url><path> (trusting `ca_file`); throws on a transport error.
+std::string sim_get(const Simulator& sim, const std::string& path, const std::string& ca_file);
+std::vector<SimRequest> sim_requests(const Simulator& sim, const std::string& ca_file);
+
 // Read-only queries on a workspace file (SQLite), for assertions.
 class WorkspaceFile {
  public:

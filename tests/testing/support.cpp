@@ -65,11 +65,15 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds de
   }
 }
 
-std::pair<std::string, std::string> make_self_signed_cert(const fs::path& dir) {
+std::pair<std::string, std::string> make_self_signed_cert(const fs::path& dir) { return make_self_signed_cert(dir, {}); }
+
+std::pair<std::string, std::string> make_self_signed_cert(const fs::path& dir, const std::vector<std::string>& dns_names) {
   std::string cert = (dir / "cert.pem").string();
   std::string key = (dir / "key.pem").string();
+  std::string names = "DNS:localhost,IP:127.0.0.1";
+  for (const auto& n : dns_names) names += ",DNS:" + n;
   std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost "
-                    "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout '" + key + "' -out '" + cert +
+                    "-addext subjectAltName=" + names + " -keyout '" + key + "' -out '" + cert +
                     "' >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) throw std::runtime_error("openssl could not make a test certificate");
   return {cert, key};

@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace intake::testing {
 
@@ -37,6 +38,9 @@ bool wait_until(const std::function<bool()>& ready, std::chrono::milliseconds de
 // Makes a self-signed certificate for 127.0.0.1/localhost with the openssl command;
 // returns {cert, key} paths inside dir.
 std::pair<std::string, std::string> make_self_signed_cert(const std::filesystem::path& dir);
+// The same, also valid for these DNS names (vendor hosts reached through a ConnectProxy).
+std::pair<std::string, std::string> make_self_signed_cert(const std::filesystem::path& dir,
+                                                          const std::vector<std::string>& dns_names);
 
 }  // namespace intake::testing
 
