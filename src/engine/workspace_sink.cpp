@@ -53,6 +53,9 @@ Status WorkspaceSink::write(const poll::Page& page) {
       keys.push_back(hash_row(stream_rows_.back()));
     }
   }
+  // An inferred schema can grow while a page is mapped (a later event brings a new member):
+  // rows mapped before that get the new columns as nulls, so every row has the schema's width.
+  for (auto& row : stream_rows_) row.resize(mapper_.schema().columns.size());
   for (auto& t : targets_) {
     if (t.from_stream.empty() || t.known_stream_columns != mapper_.schema().columns.size()) {
       if (auto ok = prepare(t); !ok) return ok;

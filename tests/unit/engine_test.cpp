@@ -107,6 +107,35 @@ TEST(WorkspaceSink, ADedupKeyIdentifiesEventsAcrossWindows) {
   EXPECT_EQ(sink.stats().rows_written, 3) << "updates of id 7 within a window are kept; later windows drop them";
 }
 
+TEST(WorkspaceSink, APageWhoseEventsWidenAnInferredSchemaKeepsEveryColumnInPlace) {
+  // No stream declaration (legacy pollers): the schema grows with the page, as Proofpoint TAP's
+  // messages and clicks arrive in one response.
+  TempDir dir;
+  auto ws = sinks::Workspace::open((dir / "ws.db").string()).value();
+  WorkspaceSink sink(*ws, "inst", RowMapper::inferring(), {{"T_CL", std::nullopt, std::nullopt}}, std::nullopt,
+                     [] { return at("2030-01-01T00:00:00Z"); });
+  simdjson::dom::parser p;
+  auto arr = parse(p, R"([{"GUID": "msg-1", "subject": "Invoice"}, {"GUID": "click-1", "url": "https://x.example", "clicks": 2}])");
+  std::vector<simdjson::dom::element> e;
+  for (auto x : arr.get_array()) e.push_back(x);
+  ASSERT_TRUE(sink.write(page_of(e, at("2024-01-01T00:00:00Z"), at("2024-01-01T01:00:00Z"), true)));
+  auto tables = ws->tables().value();
+  ASSERT_EQ(tables.size(), 1u);
+  std::vector<std::string> names;
+  for (const auto& c : tables[0].schema.columns) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"TimeGenerated", "GUID", "subject", "url", "clicks"}));
+  auto rows = ws->read_rows("T_CL", 10).value();
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][1], Value(std::string("msg-1")));
+  EXPECT_EQ(rows[0][2], Value(std::string("Invoice")));
+  EXPECT_TRUE(rows[0][3].is_null());
+  EXPECT_TRUE(rows[0][4].is_null());
+  EXPECT_EQ(rows[1][1], Value(std::string("click-1")));
+  EXPECT_TRUE(rows[1][2].is_null());
+  EXPECT_EQ(rows[1][3], Value(std::string("https://x.example")));
+  EXPECT_EQ(rows[1][4], Value(int64_t{2}));
+}
+
 TEST(Package, LoadsTheShippedJiraPackage) {
   auto pkg = load_package((intake::testing::source_dir() / "connectors/atlassian-jira-audit").string());
   for (const auto& d : pkg.all_diagnostics()) ADD_FAILURE() << d.error.str();
