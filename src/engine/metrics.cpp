@@ -1,7 +1,7 @@
 #include "engine/metrics.h"
 
 #include <cmath>
-#include <cstdio>
+#include <charconv>
 
 namespace intake::engine {
 
@@ -52,8 +52,8 @@ std::string escape_label(const std::string& v) {
 std::string num(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);  // shortest text that reads back the same
+  return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
 struct Writer {

@@ -1,0 +1,337 @@
+// intake run end to end: three Jira sites (each its own simulator and table) on a one-second
+// schedule over the last 20 minutes of records, compressed: every scheduled run polls two
+// one-minute windows, so the daemon walks 20 windows per instance in about 10 seconds. Checked on
+// the workspace file, the SentinelHealth rows, the logs, /metrics and the API: outages give Failure
+// rows with their cause and recover, SIGTERM stops within 10 s without loss or duplicates, SIGHUP
+// adds an instance without restarting the others, and no configured secret is ever shown.
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "core/time.h"
+#include "http/client.h"
+#include "testing/e2e.h"
+
+namespace fs = std::filesystem;
+using namespace intake::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kUser = "soc@example.com";
+constexpr const char* kBearer = "api-bearer-7d1e4c2b9a";
+
+std::string password_of(const std::string& site) { return "jira-token-" + site + "-5f2a9c81"; }
+
+uint16_t free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  uint16_t port = ntohs(a.sin_port);
+  ::close(fd);
+  return port;
+}
+
+std::string replace_all(std::string s, const std::string& from, const std::string& to) {
+  for (size_t p = 0; (p = s.find(from, p)) != std::string::npos; p += to.size()) s.replace(p, from.size(), to);
+  return s;
+}
+
+struct HttpResult {
+  int status = 0;
+  std::string body;
+};
+
+class DaemonE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cert_ = make_self_signed_cert(dir_.path());
+    int64_t now = intake::system_now().ticks;
+    int64_t end = now / intake::kTicksPerMinute * intake::kTicksPerMinute;
+    end_ = intake::format_iso8601(intake::DateTime{end});
+    start_ = intake::format_iso8601(intake::DateTime{end - 20 * intake::kTicksPerMinute});
+  }
+
+  // The Jira package as site `site`'s own connector: one-minute windows without delay, its own
+  // table (Jira<site>_CL), and optionally small pages.
+  std::string package(const std::string& site, int page_size = 0) {
+    fs::path pkg = dir_.path() / ("pkg-" + site);
+    if (fs::exists(pkg)) return pkg.string();
+    fs::copy(source_dir() / "connectors/atlassian-jira-audit", pkg, fs::copy_options::recursive);
+    for (const char* f : {"definition.json", "dcr.json", "table.json", "ui.json"}) {
+      std::string text = read_file(pkg / f);
+      text = replace_all(text, "AtlassianJiraAudit_CL", table(site));
+      text = replace_all(text, "\"queryWindowInMin\": 60", "\"queryWindowInMin\": 1");
+      text = replace_all(text, "\"queryWindowDelayInMin\": 2", "\"queryWindowDelayInMin\": 0");
+      text = replace_all(text, "\"title\": \"Atlassian Jira audit records\"", "\"title\": \"Jira site " + site + "\"");
+      if (page_size) text = replace_all(text, "\"pageSize\": 1000", "\"pageSize\": " + std::to_string(page_size));
+      write_file(pkg / f, text);
+    }
+    return pkg.string();
+  }
+  static std::string table(const std::string& site) { return "Jira" + site + "_CL"; }
+
+  Simulator start_jira(const std::string& site, uint16_t port, int records, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"jira", "--records", std::to_string(records), "--start", start_, "--end", end_,
+                                  "--seed", std::to_string(7 + site[0]), "--user", kUser, "--password", password_of(site),
+                                  "--tls-cert", cert_.first, "--tls-key", cert_.second, "--port", std::to_string(port)};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return start_simulator(args, dir_.path());
+  }
+
+  // One connector entry of intake.yaml; the password comes from the environment.
+  std::string connector_yaml(const std::string& site, uint16_t port, const std::string& pkg, int windows_per_run = 2) {
+    return "  - name: jira-" + site + "\n    package: " + pkg + "\n    parameters:\n      domain: \"127.0.0.1:" +
+           std::to_string(port) + "\"\n      username: " + kUser + "\n      password: ${JIRA_TOKEN_" + site +
+           "}\n    schedule: \"* * * * * ?\"\n    start: " + start_ + "\n    windowsPerRun: " + std::to_string(windows_per_run) + "\n";
+  }
+
+  fs::path write_config(const std::string& connectors, const std::string& extra = "") {
+    fs::path p = dir_.path() / "intake.yaml";
+    write_file(p, "workspace: ws.db\nlisten: 127.0.0.1:0\nbearerToken: ${INTAKE_BEARER}\nhealthSummaryInterval: 3s\n"
+                  "tls:\n  caFile: " + cert_.first + "\n" + extra + "connectors:\n" + connectors);
+    return p;
+  }
+
+  std::vector<std::string> env() const {
+    std::vector<std::string> e{std::string("INTAKE_BEARER=") + kBearer};
+    for (const char* site : {"A", "B", "C"}) e.push_back(std::string("JIRA_TOKEN_") + site + "=" + password_of(site));
+    return e;
+  }
+
+  std::unique_ptr<Process> start_daemon(const fs::path& config, std::vector<std::string> extra_args = {}) {
+    std::vector<std::string> argv{(bin_dir() / "intake").string(), "run", "--config", config.string()};
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    auto p = std::make_unique<Process>(argv, dir_.path(), env());
+    auto line = p->wait_for_output("listening url=", 30s);
+    if (!line) {
+      ADD_FAILURE() << "intake run did not start: " << p->err();
+      return p;
+    }
+    url_ = line->substr(std::string("listening url=").size());
+    return p;
+  }
+
+  HttpResult http(const std::string& method, const std::string& path, const std::string& body = {}) {
+    auto client = intake::http::Client::create({}).value();
+    intake::http::Request req;
+    req.method = method;
+    req.url = url_ + path;
+    req.body = body;
+    req.headers = {{"Authorization", std::string("Bearer ") + kBearer}};
+    if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+    auto resp = client->send(req, 10s);
+    if (!resp) return {0, resp.error().str()};
+    return {resp->status, resp->body};
+  }
+
+  int64_t count(const std::string& sql) {
+    fs::path ws = dir_.path() / "ws.db";
+    if (!fs::exists(ws)) return -1;
+    WorkspaceFile w(ws);
+    return w.scalar(sql);
+  }
+  int64_t health(const std::string& where) { return count("SELECT count(*) FROM SentinelHealth WHERE " + where); }
+  bool wait_for(const std::function<bool()>& f, std::chrono::milliseconds d = 60s) { return wait_until(f, d, 100ms); }
+
+  // Asks the daemon to stop and checks it does so cleanly within 10 seconds.
+  void stop_daemon(Process& p) {
+    auto t0 = std::chrono::steady_clock::now();
+    p.signal(SIGTERM);
+    auto r = p.wait(15s);
+    auto took = std::chrono::steady_clock::now() - t0;
+    EXPECT_EQ(r.exit_code, 0) << r.err.substr(r.err.size() > 4000 ? r.err.size() - 4000 : 0);
+    EXPECT_LT(took, 10s);
+  }
+
+  TempDir dir_;
+  std::pair<std::string, std::string> cert_;
+  std::string start_, end_, url_;
+};
+
+}  // namespace
+
+TEST_F(DaemonE2E, ThreeInstancesHealthOutageRecoveryAndNoSecretsAnywhere) {
+  const int kRecords = 400;
+  uint16_t pa = free_port(), pb = free_port(), pc = free_port();
+  auto a = start_jira("A", pa, kRecords);
+  auto b = start_jira("B", pb, kRecords);
+  auto c = start_jira("C", pc, kRecords);
+  auto config = write_config(connector_yaml("A", pa, package("A")) + connector_yaml("B", pb, package("B")) +
+                             connector_yaml("C", pc, package("C")));
+  auto d = start_daemon(config);
+  ASSERT_FALSE(url_.empty());
+  EXPECT_EQ(http("GET", "/healthz").status, 200);
+  EXPECT_EQ(http("GET", "/readyz").status, 200);
+
+  // Every instance reports Success once it has fetched.
+  ASSERT_TRUE(wait_for([&] { return health("Status = 'Success'") >= 3 &&
+                                    count("SELECT count(DISTINCT SentinelResourceName) FROM SentinelHealth") == 3; }))
+      << d->err();
+  // Site A goes away while it still has windows to catch up on.
+  ASSERT_LT(count("SELECT count(*) FROM " + table("A")), kRecords);
+  a.process.reset();
+  ASSERT_TRUE(wait_for([&] { return health("SentinelResourceName = 'jira-A' AND Status = 'Failure'") >= 1; })) << d->err();
+  {
+    WorkspaceFile w(dir_.path() / "ws.db");
+    auto why = w.column("SELECT Description FROM SentinelHealth WHERE SentinelResourceName = 'jira-A' AND Status = 'Failure' "
+                        "AND OperationName = 'Data fetch status change'");
+    ASSERT_EQ(why.size(), 1u);
+    EXPECT_NE(why[0].find("Couldn't connect"), std::string::npos) << why[0];
+    EXPECT_EQ(w.scalar("SELECT count(*) FROM SentinelHealth WHERE SentinelResourceType != 'Data connector'"), 0);
+  }
+  auto page = http("GET", "/api/connectors/jira-A");
+  EXPECT_NE(page.body.find("\"status\":\"Disconnected\""), std::string::npos) << page.body;
+  // The periodic failure summary (every 3 s here) names the failing instance.
+  ASSERT_TRUE(wait_for([&] {
+    return health("SentinelResourceName = 'jira-A' AND OperationName = 'Data fetch failure summary' AND Status = 'Failure'") >= 1;
+  })) << d->err();
+  // Back on the same port: the instance recovers and resumes from its checkpoint.
+  a = start_jira("A", pa, kRecords);
+  ASSERT_TRUE(wait_for([&] {
+    return health("SentinelResourceName = 'jira-A' AND Status = 'Success' AND OperationName = 'Data fetch status change'") >= 2;
+  })) << d->err();
+  ASSERT_TRUE(wait_for([&] {
+    for (const char* s : {"A", "B", "C"}) {
+      if (count("SELECT count(*) FROM " + table(s)) < kRecords) return false;
+    }
+    return true;
+  })) << d->err();
+  // No window skipped (every record is there), none duplicated (each once).
+  for (const char* s : {"A", "B", "C"}) {
+    EXPECT_EQ(count("SELECT count(*) FROM " + table(s)), kRecords) << s;
+    EXPECT_EQ(count("SELECT count(DISTINCT id) FROM " + table(s)), kRecords) << s;
+  }
+  // Health rows are status changes and summaries, never one per request or per run.
+  EXPECT_LE(health("SentinelResourceName = 'jira-B'"), 2);
+
+  auto metrics = http("GET", "/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  EXPECT_NE(metrics.body.find("intake_events_written_total{connector=\"jira-A\",table=\"JiraA_CL\"} 400"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("intake_requests_total{connector=\"jira-A\",code=\"0\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("intake_polls_total{connector=\"jira-A\",result=\"failure\"}"), std::string::npos);
+  auto list = http("GET", "/api/connectors");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find("\"password\":\"********\""), std::string::npos) << list.body;
+  EXPECT_NE(list.body.find("\"title\":\"Jira site B\""), std::string::npos);
+  auto query = http("POST", "/api/query", R"({"query": "SentinelHealth | project Description, ExtendedProperties"})");
+  ASSERT_EQ(query.status, 200) << query.body;
+  auto rows = http("POST", "/api/query", R"j({"query": "JiraA_CL | summarize n = count()"})j");
+  EXPECT_NE(rows.body.find("[[400]]"), std::string::npos) << rows.body;
+  // Without the token, nothing but the probes and the static page.
+  {
+    auto client = intake::http::Client::create({}).value();
+    intake::http::Request req;
+    req.url = url_ + "/api/connectors";
+    EXPECT_EQ(client->send(req, 10s).value().status, 401);
+  }
+
+  // Secrets: no configured secret value in the logs, health rows, /metrics, the API or the page.
+  WorkspaceFile w(dir_.path() / "ws.db");
+  std::string health_text;
+  for (const auto& s : w.column("SELECT Description || ' ' || ExtendedProperties FROM SentinelHealth")) health_text += s + "\n";
+  std::string surfaces[] = {d->err(),
+                            d->out(),
+                            health_text,
+                            metrics.body,
+                            list.body,
+                            http("GET", "/api/connectors/jira-A").body,
+                            query.body,
+                            http("GET", "/").body,
+                            http("GET", "/assets/app.js").body};
+  for (const auto& secret : {password_of("A"), password_of("B"), password_of("C"), std::string(kBearer)}) {
+    for (size_t i = 0; i < std::size(surfaces); ++i) {
+      EXPECT_EQ(surfaces[i].find(secret), std::string::npos) << "secret found in surface " << i;
+    }
+  }
+  stop_daemon(*d);
+}
+
+TEST_F(DaemonE2E, SigtermMidPollExitsWithinTenSecondsAndRestartLosesNothing) {
+  const int kRecords = 600;
+  uint16_t port = free_port();
+  // Pages of 20 records answered in 250 ms each: a window takes over a second of paging.
+  auto sim = start_jira("A", port, kRecords, {"--slow-ms", "250"});
+  auto config = write_config(connector_yaml("A", port, package("A", 20), 0));
+  for (int round = 0; round < 2; ++round) {
+    auto d = start_daemon(config);
+    ASSERT_FALSE(url_.empty());
+    int64_t threshold = round == 0 ? 100 : 300;
+    ASSERT_TRUE(wait_for([&] { return count("SELECT count(*) FROM " + table("A")) >= threshold; })) << d->err();
+    stop_daemon(*d);
+    EXPECT_NE(d->err().find("Stopping: finishing the pages in flight."), std::string::npos);
+    EXPECT_EQ(count("SELECT count(*) FROM " + table("A")), count("SELECT count(DISTINCT id) FROM " + table("A")));
+    EXPECT_LT(count("SELECT count(*) FROM " + table("A")), kRecords) << "the stop should land mid-backfill";
+  }
+  auto d = start_daemon(config);
+  ASSERT_TRUE(wait_for([&] { return count("SELECT count(*) FROM " + table("A")) >= kRecords; })) << d->err();
+  stop_daemon(*d);
+  EXPECT_EQ(count("SELECT count(*) FROM " + table("A")), kRecords);
+  EXPECT_EQ(count("SELECT count(DISTINCT id) FROM " + table("A")), kRecords);
+}
+
+TEST_F(DaemonE2E, SighupStartsAnAddedInstanceAndLeavesTheOthersRunning) {
+  const int kRecords = 200;
+  uint16_t pa = free_port(), pb = free_port();
+  auto a = start_jira("A", pa, kRecords);
+  auto b = start_jira("B", pb, kRecords);
+  auto config = write_config(connector_yaml("A", pa, package("A")));
+  auto d = start_daemon(config, {"--log-format", "json"});
+  ASSERT_FALSE(url_.empty());
+  ASSERT_TRUE(wait_for([&] { return health("SentinelResourceName = 'jira-A' AND Status = 'Success'") >= 1; })) << d->err();
+  auto runs_of = [&](const std::string& name) -> int64_t {
+    auto r = http("GET", "/api/connectors/" + name);
+    auto pos = r.body.find("\"runs\":");
+    return pos == std::string::npos ? -1 : std::stoll(r.body.substr(pos + 7));
+  };
+  ASSERT_TRUE(wait_for([&] { return runs_of("jira-A") >= 3; }));
+  int64_t runs_before = runs_of("jira-A");
+
+  write_config(connector_yaml("A", pa, package("A")) + connector_yaml("B", pb, package("B")));
+  d->signal(SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return d->err().find("Configuration reloaded.") != std::string::npos; })) << d->err();
+  ASSERT_TRUE(wait_for([&] { return count("SELECT count(*) FROM " + table("B")) == kRecords; })) << d->err();
+  EXPECT_EQ(count("SELECT count(DISTINCT id) FROM " + table("B")), kRecords);
+  EXPECT_GE(health("SentinelResourceName = 'jira-B' AND Status = 'Success'"), 1);
+  // jira-A was neither restarted (its run counter continues) nor interrupted.
+  EXPECT_GE(runs_of("jira-A"), runs_before);
+  ASSERT_TRUE(wait_for([&] { return runs_of("jira-A") > runs_before + 2; }));
+  EXPECT_NE(d->err().find("\"msg\":\"Connector added.\",\"connector\":\"jira-B\""), std::string::npos) << d->err();
+  EXPECT_EQ(d->err().find("\"msg\":\"Connector changed; restarting it.\""), std::string::npos) << d->err();
+  ASSERT_TRUE(wait_for([&] { return count("SELECT count(*) FROM " + table("A")) == kRecords; }));
+  // Every log line is a JSON object.
+  std::string err = d->err();
+  for (size_t pos = 0; pos < err.size();) {
+    size_t eol = err.find('\n', pos);
+    if (eol == std::string::npos) eol = err.size();
+    std::string line = err.substr(pos, eol - pos);
+    pos = eol + 1;
+    if (line.empty()) continue;
+    EXPECT_TRUE(line.front() == '{' && line.back() == '}') << line;
+  }
+  // A broken file leaves everything running and says why.
+  write_file(config, read_file(config) + "  - name: jira-C\n    package: nowhere\n");
+  d->signal(SIGHUP);
+  ASSERT_TRUE(wait_for([&] { return d->err().find("Configuration not reloaded.") != std::string::npos; })) << d->err();
+  EXPECT_NE(d->err().find("connectors/2/package: no package folder"), std::string::npos);
+  EXPECT_EQ(http("GET", "/readyz").status, 200);
+  stop_daemon(*d);
+}
+
+TEST_F(DaemonE2E, InvalidConfigurationExitsWith78AndListsEveryError) {
+  write_file(dir_.path() / "bad.yaml", "listen: nowhere\nworkers: lots\nconnectors:\n  - name: x\n    package: missing\n    schedule: \"0 0 * * *\"\n");
+  auto r = run_intake({"run", "--config", (dir_.path() / "bad.yaml").string()}, dir_.path(), 30s);
+  EXPECT_EQ(r.exit_code, 78) << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:/listen:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:/workers:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:/connectors/0/package:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.yaml:/connectors/0/schedule:"), std::string::npos) << r.err;
+}
