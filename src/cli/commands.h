@@ -61,6 +61,22 @@ struct RunArgs {
 };
 int run_daemon(const RunArgs& args);
 
+struct TestArgs {
+  std::string package;
+  std::vector<std::string> params;
+  std::string connection;
+  std::string ca_file;
+};
+int run_test(const TestArgs& args);
+
+struct BackfillArgs {
+  std::string name;
+  std::string config = "intake.yaml";
+  std::string from;
+  std::string to;
+};
+int run_backfill(const BackfillArgs& args);
+
 // Directory of the running executable (to find intake-sim and the shipped connectors).
 std::string executable_dir();
 // The shipped connectors folder: $INTAKE_CONNECTORS, ./connectors, or beside the executable.

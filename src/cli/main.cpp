@@ -67,6 +67,20 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  TestArgs ta;
+  auto* test = app.add_subcommand("test", "Test a connection: one authenticated request, and the precise failure if any");
+  test->add_option("package", ta.package, "Package folder or definition file")->required();
+  test->add_option("--param,-p", ta.params, "Parameter NAME=VALUE (values may use ${ENV_VAR})");
+  test->add_option("--connection", ta.connection, "Test this connection of a multi-connection definition");
+  test->add_option("--ca-file", ta.ca_file, "Extra CA bundle (PEM) to trust for HTTPS");
+
+  BackfillArgs ba;
+  auto* backfill = app.add_subcommand("backfill", "Poll a past range for one instance of the daemon's config, with progress");
+  backfill->add_option("name", ba.name, "Instance name (connectors[].name in the config)")->required();
+  backfill->add_option("--config,-c", ba.config, "Daemon YAML file")->capture_default_str();
+  backfill->add_option("--from", ba.from, "Start of the range (ISO 8601, or 7d/12h/30m ago)")->required();
+  backfill->add_option("--to", ba.to, "End of the range (ISO 8601, or a duration ago; default: now)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -79,6 +93,8 @@ int main(int argc, char** argv) {
     if (*demo) return run_demo(da);
     if (*query) return run_query(qa);
     if (*run) return run_daemon(ra);
+    if (*test) return run_test(ta);
+    if (*backfill) return run_backfill(ba);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRuntime;

@@ -228,9 +228,11 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     }
     poll::PollOptions popts;
     popts.initial_start = initial;
+    popts.until = limits.until;
     if (limits.max_windows > 0) {
       DateTime first = cp.open_window ? cp.open_window->start : cp.next_start.value_or(initial);
-      popts.until = DateTime{first.ticks + width * limits.max_windows};
+      DateTime budget{first.ticks + width * limits.max_windows};
+      if (!popts.until || budget < *popts.until) popts.until = budget;
     }
     popts.clock = limits.clock;
     popts.stop_requested = limits.stop;
@@ -240,6 +242,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     popts.on_window = [&](const poll::WindowSummary& s) {
       if (!report.first_window_start) report.first_window_start = s.window.start;
       report.last_window_end = s.window.end;
+      if (limits.on_window) limits.on_window(s);
     };
     auto poller = poll::Poller::create(c->def, *c->client, *c->auth, popts);
     if (!poller) return failed(poller.error());

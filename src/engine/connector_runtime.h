@@ -52,6 +52,8 @@ struct RunLimits {
   int max_windows = 0;                 // per connection; 0 = until caught up
   int64_t max_lookback_ticks = 0;      // 0 = unbounded; older missed windows are skipped
   std::optional<DateTime> initial_start;  // first window start without a checkpoint
+  std::optional<DateTime> until;       // stop once windows reach this point (backfill --to)
+  std::function<void(const poll::WindowSummary&)> on_window;  // after each committed window
   Clock clock = system_now;
   http::BackoffPolicy backoff;
 };

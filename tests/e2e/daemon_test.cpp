@@ -185,3 +185,54 @@ TEST_F(DaemonE2E, InvalidConfigurationExitsWith78AndListsEveryError) {
   EXPECT_NE(r.err.find("bad.yaml:/connectors/0/package:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("bad.yaml:/connectors/0/schedule:"), std::string::npos) << r.err;
 }
+
+TEST_F(DaemonE2E, TestCommandSaysOkOrNamesThePreciseFailure) {
+  uint16_t port = free_port();
+  auto sim = start_jira("A", port, 100);
+  std::string pkg = package("A");
+  auto test = [&](const std::string& domain, const std::string& password, bool with_ca = true) {
+    std::vector<std::string> args{"test", pkg, "--param", "domain=" + domain, "--param", std::string("username=") + kUser,
+                                  "--param", "password=" + password};
+    if (with_ca) args.insert(args.end(), {"--ca-file", cert_.first});
+    return run_intake(args, dir_.path(), 60s);
+  };
+  std::string here = "127.0.0.1:" + std::to_string(port);
+  auto ok = test(here, password_of("A"));
+  EXPECT_EQ(ok.exit_code, 0) << ok.out << ok.err;
+  EXPECT_NE(ok.out.find("ok: HTTP 200"), std::string::npos) << ok.out;
+  auto denied = test(here, "not-the-token-1234");
+  EXPECT_EQ(denied.exit_code, 1);
+  EXPECT_NE(denied.out.find("failed (http): HTTP 401"), std::string::npos) << denied.out;
+  EXPECT_NE(denied.out.find("Client must be authenticated"), std::string::npos) << denied.out;  // the server's message
+  EXPECT_EQ(denied.out.find("not-the-token-1234"), std::string::npos);
+  auto tls = test(here, password_of("A"), false);
+  EXPECT_EQ(tls.exit_code, 1);
+  EXPECT_NE(tls.out.find("failed (transport)"), std::string::npos) << tls.out;
+  EXPECT_NE(tls.out.find("certificate"), std::string::npos) << tls.out;
+  auto dns = test("no-such-host.invalid", password_of("A"));
+  EXPECT_EQ(dns.exit_code, 1);
+  EXPECT_NE(dns.out.find("Could not resolve host"), std::string::npos) << dns.out;
+  auto refused = test("127.0.0.1:" + std::to_string(free_port()), password_of("A"));
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("Couldn't connect"), std::string::npos) << refused.out;
+}
+
+TEST_F(DaemonE2E, BackfillPollsARangeWithProgressAndResumes) {
+  const int kRecords = 300;
+  uint16_t port = free_port();
+  auto sim = start_jira("A", port, kRecords);
+  auto config = write_config(connector_yaml("A", port, package("A")));
+  auto r = run({(bin_dir() / "intake").string(), "backfill", "jira-A", "--config", config.string(), "--from", start_, "--to", end_},
+               dir_.path(), 120s, env());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.err.find("progress windows=20/20"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("done windows=20"), std::string::npos) << r.out;
+  EXPECT_EQ(count("SELECT count(*) FROM " + table("A")), kRecords);
+  EXPECT_EQ(count("SELECT count(DISTINCT id) FROM " + table("A")), kRecords);
+  auto again = run({(bin_dir() / "intake").string(), "backfill", "jira-A", "--config", config.string(), "--from", start_, "--to",
+                    end_},
+                   dir_.path(), 120s, env());
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("done windows=0 events=0"), std::string::npos) << again.out;
+  EXPECT_EQ(count("SELECT count(*) FROM " + table("A")), kRecords);
+}
