@@ -185,6 +185,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
   last_status_ = 0;
   DateTime now = limits.clock();
   auto failed = [&](Error e) {
+    for (auto& c : connections_) c->client->disconnect();
     report.error = Error(redact_(e.where), redact_(e.message));
     report.last_http_status = last_status_;
     report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -263,6 +264,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     report.retries += stats->retries;
     if (stats->interrupted) report.interrupted = true;
   }
+  for (auto& c : connections_) c->client->disconnect();
   report.checkpoint = checkpoint(ws);
   report.last_http_status = last_status_;
   report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);

@@ -1,6 +1,7 @@
 #include "engine/daemon.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -411,6 +412,11 @@ bool Daemon::stop() {
     abort_requests_ = true;
   }
   idle = scheduler_->stop(grace - abort_after);
+  DriftStats drift = scheduler_->drift();
+  char figures[160];
+  std::snprintf(figures, sizeof figures, "p50_s=%g p99_s=%g max_s=%.3f fires=%lld", drift.quantile(0.5), drift.quantile(0.99),
+                drift.max_seconds, static_cast<long long>(drift.total));
+  log_.log(LogLevel::Info, "Schedule drift.", {{"figures", figures}});
   if (idle) scheduler_.reset();
   return idle;
 }

@@ -80,6 +80,13 @@ Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
+void Client::disconnect() {
+  CURL* fresh = curl_easy_init();
+  if (!fresh) return;  // keep the old handle: still usable
+  curl_easy_cleanup(impl_->curl);
+  impl_->curl = fresh;
+}
+
 Result<Response> Client::send(const Request& request, std::chrono::milliseconds timeout) {
   CURL* c = impl_->curl;
   curl_easy_reset(c);
