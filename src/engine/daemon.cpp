@@ -417,7 +417,7 @@ bool Daemon::stop() {
   std::snprintf(figures, sizeof figures, "p50_s=%g p99_s=%g max_s=%.3f fires=%lld", drift.quantile(0.5), drift.quantile(0.99),
                 drift.max_seconds, static_cast<long long>(drift.total));
   log_.log(LogLevel::Info, "Schedule drift.", {{"figures", figures}});
-  if (idle) scheduler_.reset();
+  // The scheduler object stays until the daemon is destroyed: HTTP handlers may still read it.
   return idle;
 }
 

@@ -12,6 +12,31 @@ namespace {
 
 std::once_flag curl_init_once;
 
+// TLS sessions and DNS answers shared by every client of the process: a daemon with thousands of
+// instances of one vendor resumes TLS sessions instead of doing a full handshake per scheduled run.
+struct Shared {
+  CURLSH* handle = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+  Shared() {
+    handle = curl_share_init();
+    if (!handle) return;
+    curl_share_setopt(handle, CURLSHOPT_LOCKFUNC, +[](CURL*, curl_lock_data d, curl_lock_access, void* user) {
+      static_cast<Shared*>(user)->locks[d].lock();
+    });
+    curl_share_setopt(handle, CURLSHOPT_UNLOCKFUNC, +[](CURL*, curl_lock_data d, void* user) {
+      static_cast<Shared*>(user)->locks[d].unlock();
+    });
+    curl_share_setopt(handle, CURLSHOPT_USERDATA, this);
+    curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
+};
+
+CURLSH* shared_handle() {
+  static Shared* shared = new Shared();  // never destroyed: clients may outlive static destructors
+  return shared->handle;
+}
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* body = static_cast<std::string*>(user);
   size_t len = size * n;
@@ -90,6 +115,7 @@ void Client::disconnect() {
 Result<Response> Client::send(const Request& request, std::chrono::milliseconds timeout) {
   CURL* c = impl_->curl;
   curl_easy_reset(c);
+  if (CURLSH* share = shared_handle()) curl_easy_setopt(c, CURLOPT_SHARE, share);
   Response response;
   curl_slist* header_list = nullptr;
   for (const auto& [k, v] : request.headers) {
