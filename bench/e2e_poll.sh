@@ -33,7 +33,7 @@ done
 [ -n "$url" ] || { echo "simulator did not start: $(cat "$tmp/sim.err")" >&2; exit 1; }
 domain=${url#https://}
 
-/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$build/intake" poll "$here/connectors/atlassian-jira-audit" \
+/usr/bin/time -f "%e %U %S %M" -o "$tmp/time" ${INTAKE_WRAP:-} "$build/intake" poll "$here/connectors/atlassian-jira-audit" \
   --param "domain=$domain" --param username=admin@example.com --param password=sim-token \
   --from "$start" --to "$end" --workspace "$tmp/ws.db" --ca-file "$tmp/cert.pem" >"$tmp/poll.out" 2>"$tmp/poll.err" ||
   { echo "poll failed:"; cat "$tmp/poll.err"; exit 1; }
@@ -41,9 +41,10 @@ domain=${url#https://}
 read -r elapsed user sys rss_kb <"$tmp/time"
 events=$(sed -n 's/^done .* events=\([0-9]*\) .*/\1/p' "$tmp/poll.out")
 bytes=$(curl -s --cacert "$tmp/cert.pem" "$url/_sim/stats" | sed -n 's/.*"bytes_served":\([0-9]*\).*/\1/p')
+sim_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$sim_pid/stat")
 rows=$(sqlite3 "$tmp/ws.db" 'select count(*) from AtlassianJiraAudit_CL' 2>/dev/null || echo "?")
-awk -v e="$events" -v t="$elapsed" -v u="$user" -v s="$sys" -v r="$rss_kb" -v b="${bytes:-0}" -v n="$records" -v rows="$rows" 'BEGIN {
+awk -v e="$events" -v t="$elapsed" -v u="$user" -v s="$sys" -v r="$rss_kb" -v b="${bytes:-0}" -v n="$records" -v rows="$rows" -v sc="$sim_cpu" 'BEGIN {
   printf "e2e poll: records=%d events=%d rows=%s wall=%.2fs events/s=%.0f", n, e, rows, t, e / t;
   if (b > 0) printf " MB/s=%.1f", b / 1e6 / t;
-  printf " cpu_us/event=%.2f peak_rss_mb=%.1f\n", (u + s) * 1e6 / e, r / 1024;
+  printf " cpu_us/event=%.2f peak_rss_mb=%.1f sim_cpu_s=%s\n", (u + s) * 1e6 / e, r / 1024, sc;
 }'

@@ -78,6 +78,37 @@ bool Value::to_double(double& out) const {
   }
 }
 
+Value Value::raw_json(std::string canonical_text, Value (*parse)(std::string_view)) {
+  Value v;
+  v.v_ = std::make_shared<const RawJson>(std::move(canonical_text), parse);
+  return v;
+}
+
+Kind Value::raw_kind() const {
+  return std::get<std::shared_ptr<const RawJson>>(v_)->is_array() ? Kind::Array : Kind::Object;
+}
+
+const Value& Value::raw_tree() const { return std::get<std::shared_ptr<const RawJson>>(v_)->tree(); }
+
+const std::string* Value::raw_json_text() const {
+  if (v_.index() != kRawIndex) return nullptr;
+  return &std::get<std::shared_ptr<const RawJson>>(v_)->text();
+}
+
+const Value& RawJson::tree() const {
+  std::call_once(once_, [this] {
+    Value parsed = parse_(text_);
+    // The text is canonical JSON made by the engine, so this holds; an empty container keeps
+    // kind() and the tree in agreement if it ever does not.
+    if (is_array() ? parsed.is_array() : parsed.is_object()) {
+      tree_ = std::move(parsed);
+    } else {
+      tree_ = is_array() ? Value(Array{}) : Value(Object{});
+    }
+  });
+  return tree_;
+}
+
 bool operator==(const Value& a, const Value& b) {
   if (a.kind() != b.kind()) return false;
   switch (a.kind()) {

@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -37,6 +38,7 @@ constexpr int64_t kTicksPerHour = 60 * kTicksPerMinute;
 constexpr int64_t kTicksPerDay = 24 * kTicksPerHour;
 
 class Value;
+class RawJson;
 using Array = std::vector<Value>;
 // Objects keep their members in insertion order (JSON round-trips unchanged).
 using Object = std::vector<std::pair<std::string, Value>>;
@@ -61,8 +63,14 @@ class Value {
   explicit Value(Guid g) : v_(g) {}
   explicit Value(Array a) : v_(std::make_shared<const Array>(std::move(a))) {}
   explicit Value(Object o) : v_(std::make_shared<const Object>(std::move(o))) {}
+  // An array or object held as its canonical JSON text (exactly what json::append_json writes
+  // for it) and parsed by `parse` on first look inside. Events' dynamic members mostly go to
+  // storage unread; building a tree only to serialise it again dominated the ingest path.
+  static Value raw_json(std::string canonical_text, Value (*parse)(std::string_view));
 
-  Kind kind() const { return static_cast<Kind>(v_.index()); }
+  Kind kind() const {
+    return v_.index() == kRawIndex ? raw_kind() : static_cast<Kind>(v_.index());
+  }
   bool is_null() const { return kind() == Kind::Null; }
   bool is_string() const { return kind() == Kind::String; }
   bool is_array() const { return kind() == Kind::Array; }
@@ -78,8 +86,16 @@ class Value {
   DateTime as_datetime() const { return std::get<DateTime>(v_); }
   TimeSpan as_timespan() const { return std::get<TimeSpan>(v_); }
   const Guid& as_guid() const { return std::get<Guid>(v_); }
-  const Array& as_array() const { return *std::get<std::shared_ptr<const Array>>(v_); }
-  const Object& as_object() const { return *std::get<std::shared_ptr<const Object>>(v_); }
+  const Array& as_array() const {
+    if (v_.index() == kRawIndex) return raw_tree().as_array();
+    return *std::get<std::shared_ptr<const Array>>(v_);
+  }
+  const Object& as_object() const {
+    if (v_.index() == kRawIndex) return raw_tree().as_object();
+    return *std::get<std::shared_ptr<const Object>>(v_);
+  }
+  // The JSON text of a value made by raw_json() (not yet or already parsed); nullptr otherwise.
+  const std::string* raw_json_text() const;
 
   // Member of an object by exact name; nullptr when absent or not an object.
   const Value* get(std::string_view key) const;
@@ -95,9 +111,28 @@ class Value {
   friend bool operator==(const Value& a, const Value& b);
 
  private:
+  static constexpr size_t kRawIndex = 11;
+  Kind raw_kind() const;
+  const Value& raw_tree() const;
+
   std::variant<std::monostate, bool, int32_t, int64_t, double, std::string, DateTime, TimeSpan, Guid,
-               std::shared_ptr<const Array>, std::shared_ptr<const Object>>
+               std::shared_ptr<const Array>, std::shared_ptr<const Object>, std::shared_ptr<const RawJson>>
       v_;
+};
+
+// The payload of Value::raw_json(): the text, and the tree once something asked for it.
+class RawJson {
+ public:
+  RawJson(std::string text, Value (*parse)(std::string_view)) : text_(std::move(text)), parse_(parse) {}
+  const std::string& text() const { return text_; }
+  bool is_array() const { return !text_.empty() && text_[0] == '['; }
+  const Value& tree() const;  // parses once; safe to call from several threads
+
+ private:
+  std::string text_;
+  Value (*parse_)(std::string_view);
+  mutable std::once_flag once_;
+  mutable Value tree_;
 };
 
 // Case-insensitive ASCII comparison, used wherever CCP or KQL match names loosely.

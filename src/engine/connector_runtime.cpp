@@ -1,5 +1,6 @@
 #include "engine/connector_runtime.h"
 
+#include <map>
 #include <thread>
 
 #include "core/hash.h"
@@ -66,6 +67,22 @@ class LockedSink final : public poll::PageSink {
   std::mutex& m_;
 };
 
+// Instances of one package with the same parameters share one loaded copy (a daemon may run
+// thousands of them); a copy is freed with its last instance.
+std::shared_ptr<const Package> shared_package(const std::string& path, const ccp::Params& params) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, ccp::Params>, std::weak_ptr<const Package>> cache;
+  std::lock_guard lock(mutex);
+  auto key = std::make_pair(path, params);
+  if (auto it = cache.find(key); it != cache.end()) {
+    if (auto p = it->second.lock()) return p;
+  }
+  std::erase_if(cache, [](const auto& kv) { return kv.second.expired(); });
+  auto p = std::make_shared<const Package>(load_package(path, params));
+  cache[key] = p;
+  return p;
+}
+
 bool sleep_unless(std::chrono::milliseconds d, const std::function<bool()>& stop) {
   auto end = std::chrono::steady_clock::now() + d;
   while (std::chrono::steady_clock::now() < end) {
@@ -83,7 +100,7 @@ ConnectorRuntime::~ConnectorRuntime() = default;
 std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRuntime::open(const RuntimeSpec& spec) {
   std::unique_ptr<ConnectorRuntime> rt(new ConnectorRuntime());
   rt->name_ = spec.name;
-  rt->package_ = std::make_shared<Package>(load_package(spec.package_path, spec.params));
+  rt->package_ = shared_package(spec.package_path, spec.params);
   const Package& pkg = *rt->package_;
   std::vector<Error> problems;
   for (const auto& d : pkg.all_diagnostics()) {

@@ -98,7 +98,7 @@ class ConnectorRuntime {
   struct Connection;
   ConnectorRuntime() = default;
   std::string name_;
-  std::shared_ptr<Package> package_;
+  std::shared_ptr<const Package> package_;
   Redactor redact_;
   std::vector<std::string> secrets_;
   std::vector<std::unique_ptr<Connection>> connections_;

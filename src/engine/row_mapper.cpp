@@ -49,7 +49,7 @@ Value element_to_column(dom::element e, ColumnType t) {
     }
     case dom::element_type::ARRAY:
     case dom::element_type::OBJECT:
-      if (t == ColumnType::Dynamic) return json::to_value(e);
+      if (t == ColumnType::Dynamic) return json::to_lazy_value(e);
       // Objects in a string column keep their JSON text, as Azure stores them.
       if (t == ColumnType::String) return Value(simdjson::minify(e));
       return Value();

@@ -4,6 +4,22 @@
 
 namespace intake::engine {
 
+namespace {
+// An event's key when the definition names none: its mapped row. Dynamic members are hashed by
+// their JSON text, so computing the key never builds their trees.
+uint64_t row_key(const Row& row) {
+  uint64_t h = 0x2545F4914F6CDD1DULL;
+  for (const auto& v : row) {
+    if (const std::string* raw = v.raw_json_text()) {
+      h = hash_bytes(*raw, h);
+    } else {
+      h = hash_value(v, h);
+    }
+  }
+  return h;
+}
+}  // namespace
+
 WorkspaceSink::WorkspaceSink(sinks::Workspace& workspace, std::string instance, RowMapper mapper,
                              std::vector<OutputTable> outputs, std::optional<json::JsonPath> dedup_key, Clock clock)
     : ws_(workspace), instance_(std::move(instance)), mapper_(std::move(mapper)), dedup_key_(std::move(dedup_key)),
@@ -48,9 +64,9 @@ Status WorkspaceSink::write(const poll::Page& page) {
     stream_rows_.push_back(mapper_.map(e));
     if (dedup_key_) {
       auto k = dedup_key_->first(e);
-      keys.push_back(k ? hash_bytes(simdjson::minify(*k)) : hash_row(stream_rows_.back()));
+      keys.push_back(k ? hash_bytes(simdjson::minify(*k)) : row_key(stream_rows_.back()));
     } else {
-      keys.push_back(hash_row(stream_rows_.back()));
+      keys.push_back(row_key(stream_rows_.back()));
     }
   }
   // An inferred schema can grow while a page is mapped (a later event brings a new member):
@@ -84,7 +100,10 @@ Status WorkspaceSink::write(const poll::Page& page) {
     std::vector<Row>* produced = &accepted_rows_;
     if (t.transform && !t.transform->is_identity()) {
       produced_rows_.clear();
-      if (auto ok = t.transform->apply(accepted_rows_, produced_rows_, now); !ok) {
+      bool last_reader = ti + 1 == targets_.size();
+      auto ok = last_reader ? t.transform->apply(std::move(accepted_rows_), produced_rows_, now)
+                            : t.transform->apply(accepted_rows_, produced_rows_, now);
+      if (!ok) {
         return std::unexpected(ok.error().within("transformKql of " + t.table));
       }
       produced = &produced_rows_;

@@ -448,7 +448,64 @@ void append_json_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
+void append_element(std::string& out, dom::element e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: {
+      out += '[';
+      bool first = true;
+      const dom::array a = e.get_array().value_unsafe();
+      for (dom::element x : a) {
+        if (!first) out += ',';
+        first = false;
+        append_element(out, x);
+      }
+      out += ']';
+      return;
+    }
+    case dom::element_type::OBJECT: {
+      out += '{';
+      bool first = true;
+      const dom::object o = e.get_object().value_unsafe();
+      for (auto it = o.begin(); it != o.end(); ++it) {
+        if (!first) out += ',';
+        first = false;
+        append_json_string(out, it.key());
+        out += ':';
+        append_element(out, it.value());
+      }
+      out += '}';
+      return;
+    }
+    case dom::element_type::INT64: append_int(out, e.get_int64().value_unsafe()); return;
+    case dom::element_type::UINT64: append_real(out, static_cast<double>(e.get_uint64().value_unsafe())); return;
+    case dom::element_type::DOUBLE: append_real(out, e.get_double().value_unsafe()); return;
+    case dom::element_type::STRING: append_json_string(out, e.get_string().value_unsafe()); return;
+    case dom::element_type::BOOL: out += e.get_bool().value_unsafe() ? "true" : "false"; return;
+    case dom::element_type::NULL_VALUE: out += "null"; return;
+  }
+}
+
+namespace {
+// Value::raw_json's parser: the text is canonical JSON the engine wrote itself.
+Value parse_canonical(std::string_view text) {
+  auto v = parse(text);
+  return v ? std::move(*v) : Value();
+}
+}  // namespace
+
+Value to_lazy_value(dom::element e) {
+  auto t = e.type();
+  if (t != dom::element_type::ARRAY && t != dom::element_type::OBJECT) return to_value(e);
+  std::string text;
+  append_element(text, e);
+  return Value::raw_json(std::move(text), &parse_canonical);
+}
+
 void append_json(std::string& out, const Value& v) {
+  if (const std::string* raw = v.raw_json_text()) {
+    out += *raw;
+    return;
+  }
   switch (v.kind()) {
     case Kind::Null: out += "null"; return;
     case Kind::Bool: out += v.as_bool() ? "true" : "false"; return;

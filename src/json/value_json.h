@@ -15,6 +15,14 @@ namespace intake::json {
 // other numbers Real, objects keep member order.
 Value to_value(simdjson::dom::element e);
 
+// The canonical JSON text of a DOM node: byte for byte what append_json(to_value(e)) writes,
+// without building the tree.
+void append_element(std::string& out, simdjson::dom::element e);
+
+// A DOM array or object as a Value that keeps its canonical text and builds the tree only when
+// something looks inside (Value::raw_json); scalars convert as to_value does.
+Value to_lazy_value(simdjson::dom::element e);
+
 // Parses JSON text into a Value tree. Errors say "line L, column C: <what>" with `where` prefixed.
 Result<Value> parse(std::string_view text, std::string_view where = {});
 

@@ -95,10 +95,14 @@ class Transform {
   const Schema& output_schema() const;
   // Appends the transformed rows of `input` (rows of the source schema) to `output`.
   Status apply(const std::vector<Row>& input, std::vector<Row>& output, DateTime now) const;
+  // The same, moving values out of `input` instead of copying them (its rows are left hollow).
+  Status apply(std::vector<Row>&& input, std::vector<Row>& output, DateTime now) const;
   // True for "source" alone (rows pass unchanged).
   bool is_identity() const;
 
  private:
+  // `movable`, when given, is `input` itself, which the caller no longer needs.
+  Status run(const std::vector<Row>& input, std::vector<Row>* movable, std::vector<Row>& output, DateTime now) const;
   std::shared_ptr<const CompiledQuery> impl_;
 };
 

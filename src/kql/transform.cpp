@@ -28,22 +28,27 @@ class SourceSchemaCatalog final : public Catalog {
 };
 
 // Serves `source` from the batch. Only the columns the transform reads or outputs are copied
-// (the others stay null), into rows with room for the columns the operators append.
+// (the others stay null), into rows with room for the columns the operators append. A batch the
+// caller gives up (`consume`) has its cells moved instead of copied.
 class BatchCatalog final : public Catalog {
  public:
-  BatchCatalog(const std::vector<Row>& rows, const std::vector<bool>* needed, size_t capacity)
-      : rows_(rows), needed_(needed), capacity_(capacity) {}
+  BatchCatalog(const std::vector<Row>& rows, std::vector<Row>* movable, const std::vector<bool>* needed, size_t capacity)
+      : rows_(rows), movable_(movable), needed_(needed), capacity_(capacity) {}
   std::optional<Schema> table_schema(std::string_view) const override { return std::nullopt; }
   Status scan(std::string_view, const ScanHints&, const std::function<bool(Row&&)>& sink) const override {
-    for (const auto& r : rows_) {
+    for (size_t n = 0; n < rows_.size(); ++n) {
+      const Row& r = rows_[n];
+      Row* src = movable_ ? &(*movable_)[n] : nullptr;
       Row out;
       out.reserve(std::max(capacity_, r.size()));
-      if (!needed_) {
-        out.assign(r.begin(), r.end());
-      } else {
-        out.resize(r.size());
-        for (size_t i = 0; i < r.size() && i < needed_->size(); ++i)
-          if ((*needed_)[i]) out[i] = r[i];
+      out.resize(r.size());
+      for (size_t i = 0; i < r.size(); ++i) {
+        if (needed_ && (i >= needed_->size() || !(*needed_)[i])) continue;
+        if (src) {
+          out[i] = std::move((*src)[i]);
+        } else {
+          out[i] = r[i];
+        }
       }
       if (!sink(std::move(out))) break;
     }
@@ -52,6 +57,7 @@ class BatchCatalog final : public Catalog {
 
  private:
   const std::vector<Row>& rows_;
+  std::vector<Row>* movable_;
   const std::vector<bool>* needed_;
   size_t capacity_;
 };
@@ -103,7 +109,20 @@ Status Transform::apply(const std::vector<Row>& input, std::vector<Row>& output,
     output.insert(output.end(), input.begin(), input.end());
     return {};
   }
-  BatchCatalog cat(input, impl_->pipeline->source->required(), impl_->row_capacity);
+  return run(input, nullptr, output, now);
+}
+
+Status Transform::apply(std::vector<Row>&& input, std::vector<Row>& output, DateTime now) const {
+  if (impl_->identity) {
+    output.insert(output.end(), std::make_move_iterator(input.begin()), std::make_move_iterator(input.end()));
+    return {};
+  }
+  return run(input, &input, output, now);
+}
+
+Status Transform::run(const std::vector<Row>& input, std::vector<Row>* movable, std::vector<Row>& output,
+                      DateTime now) const {
+  BatchCatalog cat(input, movable, impl_->pipeline->source->required(), impl_->row_capacity);
   ExecContext ctx;
   ctx.eval.now = now;
   ctx.catalog = &cat;

@@ -128,6 +128,7 @@ int bind_native(sqlite3_stmt* st, int idx, const Value& v, std::string& scratch,
 }
 
 int bind_json(sqlite3_stmt* st, int idx, const Value& v, std::string& scratch) {
+  if (const std::string* raw = v.raw_json_text()) return bind_text(st, idx, *raw);
   scratch.clear();
   json::append_json(scratch, v);
   return bind_text(st, idx, scratch);
