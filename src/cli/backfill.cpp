@@ -61,13 +61,11 @@ int run_backfill(const BackfillArgs& args) {
     std::cerr << "error: --to must be later than --from\n";
     return kExitUsage;
   }
-  auto ws = sinks::Workspace::open(cfg->workspace);
-  if (!ws) {
-    std::cerr << "error: " << ws.error().str() << "\n";
+  engine::SharedWorkspace shared;
+  if (auto ok = shared.open(cfg->workspace); !ok) {
+    std::cerr << "error: " << ok.error().str() << "\n";
     return kExitConfig;
   }
-  engine::SharedWorkspace shared;
-  shared.ws = std::move(*ws);
   engine::RuntimeSpec spec;
   spec.name = inst->name + "/backfill/" + format_iso8601(*from);
   spec.package_path = inst->package;

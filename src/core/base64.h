@@ -11,4 +11,8 @@ std::string base64_encode(std::string_view data);
 // nullopt on characters outside the alphabet or bad padding; whitespace is not accepted.
 std::optional<std::string> base64_decode(std::string_view text);
 
+// The URL-safe alphabet without padding (RFC 4648 section 5), as JWTs use it.
+std::string base64url_encode(std::string_view data);
+std::optional<std::string> base64url_decode(std::string_view text);
+
 }  // namespace intake

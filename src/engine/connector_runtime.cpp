@@ -8,6 +8,15 @@
 
 namespace intake::engine {
 
+Status SharedWorkspace::open(const std::string& path, bool threaded) {
+  auto opened = sinks::Workspace::open(path);
+  if (!opened) return std::unexpected(opened.error());
+  writer.reset();
+  ws = std::move(*opened);
+  writer = std::make_unique<WorkspaceWriter>(*ws, mutex, threaded);
+  return {};
+}
+
 Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
   Outputs o;
   const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
@@ -52,20 +61,6 @@ struct ConnectorRuntime::Connection {
 };
 
 namespace {
-
-// Serialises the shared workspace around each page write.
-class LockedSink final : public poll::PageSink {
- public:
-  LockedSink(poll::PageSink& inner, std::mutex& m) : inner_(inner), m_(m) {}
-  Status write(const poll::Page& page) override {
-    std::lock_guard lock(m_);
-    return inner_.write(page);
-  }
-
- private:
-  poll::PageSink& inner_;
-  std::mutex& m_;
-};
 
 // Instances of one package with the same parameters share one loaded copy (a daemon may run
 // thousands of them); a copy is freed with its last instance.
@@ -218,8 +213,8 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     {
       std::lock_guard lock(ws.mutex);
       if (!c->sink) {
-        c->sink = std::make_unique<WorkspaceSink>(*ws.ws, c->key, std::move(c->outputs->mapper), std::move(c->outputs->tables),
-                                                  c->dedup, limits.clock);
+        c->sink = std::make_unique<WorkspaceSink>(*ws.writer, c->key, std::move(c->outputs->mapper),
+                                                  StreamRouter(std::move(c->outputs->tables)), c->dedup, limits.clock);
         c->outputs.reset();
       }
       auto state = ws.ws->state(c->key);
@@ -264,9 +259,8 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     };
     auto poller = poll::Poller::create(c->def, *c->client, *c->auth, popts);
     if (!poller) return failed(poller.error());
-    LockedSink sink(*c->sink, ws.mutex);
     int64_t rows_before = c->sink->stats().rows_written, dups_before = c->sink->stats().duplicates_dropped;
-    auto stats = (*poller)->run(cp, sink);
+    auto stats = (*poller)->run(cp, *c->sink);
     report.rows += c->sink->stats().rows_written - rows_before;
     report.duplicates += c->sink->stats().duplicates_dropped - dups_before;
     if (!stats) {

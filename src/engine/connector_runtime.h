@@ -23,11 +23,16 @@
 
 namespace intake::engine {
 
-// A workspace shared by the threads of the daemon: every use holds the mutex (SQLite serialises
-// writers anyway; the connection itself is single-threaded).
+// A workspace shared by the threads of the daemon: every direct use holds the mutex (the
+// connection itself is single-threaded); writes go through the writer, which takes the mutex
+// while it commits.
 struct SharedWorkspace {
   std::unique_ptr<sinks::Workspace> ws;
   std::mutex mutex;
+  std::unique_ptr<WorkspaceWriter> writer;  // destroyed first: it drains its queue into ws
+
+  // Opens (or creates) the file and starts its writer (on a thread of its own when `threaded`).
+  Status open(const std::string& path, bool threaded = true);
 };
 
 // The stream schema and output tables of a connection, from the package's DCR.

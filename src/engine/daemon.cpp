@@ -69,9 +69,9 @@ Daemon::~Daemon() {
 std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(DaemonConfig config, Logger& log, Clock clock) {
   std::unique_ptr<Daemon> d(new Daemon(std::move(config), log, std::move(clock)));
   std::vector<Error> errors;
-  auto ws = sinks::Workspace::open(d->config_.workspace);
-  if (!ws) return std::unexpected(std::vector<Error>{ws.error().within(d->config_.path + ":/workspace")});
-  d->ws_.ws = std::move(*ws);
+  if (auto ok = d->ws_.open(d->config_.workspace); !ok) {
+    return std::unexpected(std::vector<Error>{ok.error().within(d->config_.path + ":/workspace")});
+  }
   auto qws = sinks::Workspace::open(d->config_.workspace);
   if (!qws) return std::unexpected(std::vector<Error>{qws.error().within(d->config_.path + ":/workspace")});
   d->query_ws_.ws = std::move(*qws);
@@ -269,8 +269,7 @@ void Daemon::run_instance(Instance& inst, const std::atomic<bool>& cancel) {
   }
   if (event) {
     event->description = redact(event->description);
-    std::lock_guard lock(ws_.mutex);
-    if (auto w = write_health(*ws_.ws, std::span<const HealthEvent>(&*event, 1)); !w) {
+    if (auto w = ws_.writer->write(health_batch(std::span<const HealthEvent>(&*event, 1))); !w) {
       log_.log(LogLevel::Error, "Health row not written.", {{"connector", inst.cfg.name}, {"error", w.error().str()}});
     } else {
       ++health_rows_;
@@ -311,8 +310,7 @@ void Daemon::write_summaries() {
     }
   }
   if (events.empty()) return;
-  std::lock_guard lock(ws_.mutex);
-  if (auto w = write_health(*ws_.ws, events); !w) {
+  if (auto w = ws_.writer->write(health_batch(events)); !w) {
     log_.log(LogLevel::Error, "Health summary not written.", {{"error", w.error().str()}});
   } else {
     health_rows_ += static_cast<int64_t>(events.size());

@@ -16,17 +16,22 @@ const Schema& health_schema() {
   return s;
 }
 
+WriteBatch health_batch(std::span<const HealthEvent> events) {
+  TableRows t{kHealthTable, health_schema(), {}};
+  for (const auto& e : events) {
+    t.rows.push_back(Row{Value(e.time), Value(e.resource_name), Value("Data connector"), Value(e.resource_kind),
+                         Value(e.operation), Value(e.status), Value(e.description), e.extended});
+  }
+  WriteBatch b;
+  b.tables.push_back(std::move(t));
+  return b;
+}
+
 Status write_health(sinks::Workspace& ws, std::span<const HealthEvent> events) {
   if (events.empty()) return {};
-  if (auto ok = ws.ensure_table(kHealthTable, health_schema()); !ok) return ok;
-  std::vector<Row> rows;
-  for (const auto& e : events) {
-    rows.push_back(Row{Value(e.time), Value(e.resource_name), Value("Data connector"), Value(e.resource_kind),
-                       Value(e.operation), Value(e.status), Value(e.description), e.extended});
-  }
   auto txn = ws.begin();
   if (!txn) return std::unexpected(txn.error());
-  if (auto ok = txn->append(kHealthTable, health_schema(), rows); !ok) return ok;
+  if (auto ok = apply_batch(ws, *txn, health_batch(events)); !ok) return ok;
   return txn->commit();
 }
 

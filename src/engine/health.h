@@ -9,6 +9,7 @@
 
 #include "core/schema.h"
 #include "engine/connector_runtime.h"
+#include "engine/write_batch.h"
 #include "sinks/workspace.h"
 
 namespace intake::engine {
@@ -26,6 +27,8 @@ struct HealthEvent {
 };
 
 const Schema& health_schema();
+// The rows of the events as a batch for the WorkspaceWriter.
+WriteBatch health_batch(std::span<const HealthEvent> events);
 // Appends the rows in one transaction (creating the table on first use). The caller holds the
 // workspace's lock.
 Status write_health(sinks::Workspace& ws, std::span<const HealthEvent> events);

@@ -86,12 +86,13 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
   auto client = http::Client::create(copts);
   if (!client) return std::unexpected(JobError{JobFailure::Runtime, {client.error()}});
 
-  std::unique_ptr<sinks::Workspace> ws;
+  // The writer commits on its own thread while the poller fetches and maps the next page.
+  SharedWorkspace shared;
+  sinks::Workspace* ws = nullptr;
   if (!opt.dry_run) {
     if (opt.workspace_path.empty()) return std::unexpected(config_error({Error("--workspace", "a workspace file is required")}));
-    auto w = sinks::Workspace::open(opt.workspace_path);
-    if (!w) return std::unexpected(config_error({w.error()}));
-    ws = std::move(*w);
+    if (auto ok = shared.open(opt.workspace_path); !ok) return std::unexpected(config_error({ok.error()}));
+    ws = shared.ws.get();
   }
 
   PollJobResult result;
@@ -103,6 +104,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
 
     poll::Checkpoint checkpoint;
     if (ws) {
+      std::lock_guard lock(shared.mutex);
       if (opt.reset) {
         if (auto ok = ws->reset_state(instance); !ok) return std::unexpected(JobError{JobFailure::Runtime, {ok.error()}});
       }
@@ -121,7 +123,10 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     if (!def.dedup_key_json_path.empty()) dedup = json::JsonPath::compile(def.dedup_key_json_path).value();
     PrintSink printer(out);
     std::unique_ptr<WorkspaceSink> store;
-    if (ws) store = std::make_unique<WorkspaceSink>(*ws, instance, std::move(plan.mapper), plan.tables, dedup, opt.clock);
+    if (ws) {
+      store = std::make_unique<WorkspaceSink>(*shared.writer, instance, std::move(plan.mapper),
+                                              StreamRouter(std::move(plan.tables)), dedup, opt.clock);
+    }
     poll::PageSink& sink = store ? static_cast<poll::PageSink&>(*store) : printer;
 
     poll::PollOptions popts;
@@ -155,7 +160,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
       result.stats.retries += stats->retries;
       if (stats->interrupted || opt.once || opt.to || opt.dry_run) break;
       // Caught up: wait until the next window has closed, then poll again.
-      auto state = ws->state(instance);
+      auto state = shared.writer->read([&](sinks::Workspace& w) { return w.state(instance); });
       if (!state || !*state) break;
       checkpoint = poll::Checkpoint::from_json(**state).value_or(poll::Checkpoint{});
       int64_t next_end = checkpoint.next_start.value_or(opt.clock()).ticks + width +

@@ -1,26 +1,27 @@
-// The PageSink that writes a connector's pages into the embedded workspace: events become stream
-// rows, stream rows become rows of each output table, and the rows, the dedup keys and the
-// checkpoint of a page commit in one transaction (exactly-once across kill -9).
+// The PageSink of a polled connector: events become stream rows (RowMapper), events already
+// stored by an earlier window are dropped (SeenKeys), the rest go through the StreamRouter, and
+// the rows, the page's new keys and the checkpoint are committed together through the
+// WorkspaceWriter (exactly-once across kill -9). One page may be in flight while the poller
+// fetches and maps the next; flush() waits for it.
 #pragma once
 
+#include <future>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/time.h"
 #include "engine/row_mapper.h"
+#include "engine/seen_keys.h"
+#include "engine/stream_router.h"
+#include "engine/workspace_writer.h"
 #include "json/jsonpath.h"
-#include "kql/kql.h"
 #include "poll/poller.h"
 #include "sinks/workspace.h"
 
 namespace intake::engine {
-
-struct OutputTable {
-  std::string name;
-  std::optional<Schema> schema;          // from the package's table resource; else what the flow produces
-  std::optional<kql::Transform> transform;  // the dataFlow's transformKql (none: rows pass unchanged)
-};
 
 struct SinkStats {
   int64_t rows_written = 0;       // rows appended, summed over tables
@@ -31,35 +32,37 @@ struct SinkStats {
 class WorkspaceSink final : public poll::PageSink {
  public:
   // `dedup_key` selects the identity of an event (package's dedupKeyJsonPath); without it an
-  // event's identity is its whole stream row.
+  // event's identity is its whole stream row. `writer` must outlive the sink.
+  WorkspaceSink(WorkspaceWriter& writer, std::string instance, RowMapper mapper, StreamRouter router,
+                std::optional<json::JsonPath> dedup_key, Clock clock = system_now);
+  // A sink committing directly (on the caller's thread) into `workspace`, for one-off uses.
   WorkspaceSink(sinks::Workspace& workspace, std::string instance, RowMapper mapper, std::vector<OutputTable> outputs,
                 std::optional<json::JsonPath> dedup_key, Clock clock = system_now);
+  ~WorkspaceSink() override;
 
   Status write(const poll::Page& page) override;
+  Status flush() override;
+  // Totals of committed pages.
   const SinkStats& stats() const { return stats_; }
 
  private:
-  struct Target {
-    std::string table;
-    Schema schema;
-    bool fixed = false;           // schema from a table resource
-    std::optional<kql::Transform> transform;
-    std::vector<int> from_stream; // per table column: index in the produced row, or -1
-    int time_generated = -1;
-    size_t known_stream_columns = 0;
-  };
-  Status prepare(Target& t);
-  sinks::Workspace& ws_;
+  Status load_keys();
+
+  std::unique_ptr<std::mutex> own_mutex_;
+  std::unique_ptr<WorkspaceWriter> own_writer_;
+  WorkspaceWriter& writer_;
   std::string instance_;
   RowMapper mapper_;
-  std::vector<Target> targets_;
+  StreamRouter router_;
   std::optional<json::JsonPath> dedup_key_;
   Clock clock_;
+  SeenKeys seen_;
   SinkStats stats_;
+  // The page in flight and what it adds to the totals once committed.
+  std::optional<std::future<Status>> pending_;
+  SinkStats pending_stats_;
   std::vector<Row> stream_rows_;
-  std::vector<Row> accepted_rows_;
-  std::vector<Row> produced_rows_;
-  std::vector<Row> table_rows_;
+  std::vector<uint64_t> keys_;
 };
 
 }  // namespace intake::engine

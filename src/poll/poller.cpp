@@ -1,5 +1,7 @@
 #include "poll/poller.h"
 
+#include <array>
+#include <future>
 #include <random>
 #include <thread>
 
@@ -17,13 +19,24 @@ struct Poller::Impl {
   auth::Authenticator& auth;
   PollOptions options;
   RequestBuilder builder;
-  Decoder decoder;
+  // Two decoders: the next page is fetched and parsed into one while the sink maps the other.
+  std::array<Decoder, 2> decoders;
   std::unique_ptr<Paginator> paginator;
   RateLimiter limiter;
   std::mt19937_64 rng;
   PollStats stats;
 
+  // One fetched page: the response (the parsed events point into its body), whether the window
+  // has more pages, and the paging state to checkpoint with it.
+  struct Fetched {
+    http::Response response;
+    size_t slot = 0;  // which decoder holds its events
+    bool more = false;
+    std::string paging_state, cursor;
+    int64_t retries = 0;
+  };
   Result<http::Response> send(const PageRequest& paging, const Window& window, int64_t& retries);
+  Result<std::unique_ptr<Fetched>> fetch(const Window& window, size_t slot);
   std::string last_url;  // URL of the last request sent (relative next links resolve against it)
   Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink);
   bool stop() const { return options.stop_requested && options.stop_requested(); }
@@ -52,6 +65,8 @@ Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http:
   if (!builder) return std::unexpected(builder.error());
   auto decoder = Decoder::create(def.response);
   if (!decoder) return std::unexpected(decoder.error());
+  auto second = Decoder::create(def.response);
+  if (!second) return std::unexpected(second.error());
   auto paginator = make_paginator(def.paging);
   if (!paginator) return std::unexpected(paginator.error());
   if (!options.sleep) {
@@ -62,7 +77,8 @@ Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http:
   }
   options.backoff.max_retries = def.request.retry_count;
   auto sleep = options.sleep;
-  auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder), std::move(*decoder),
+  auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder),
+                                             std::array<Decoder, 2>{std::move(*decoder), std::move(*second)},
                                              std::move(*paginator), RateLimiter(def.request.rate_limit_qps, sleep),
                                              std::mt19937_64(), PollStats{}, std::string()});
   impl->rng.seed(impl->options.jitter_seed);
@@ -120,6 +136,27 @@ Result<http::Response> Poller::Impl::send(const PageRequest& paging, const Windo
   }
 }
 
+Result<std::unique_ptr<Poller::Impl::Fetched>> Poller::Impl::fetch(const Window& window, size_t slot) {
+  auto f = std::make_unique<Fetched>();
+  f->slot = slot;
+  PageRequest paging;
+  paginator->apply(paging);
+  auto resp = send(paging, window, f->retries);
+  if (!resp) return std::unexpected(resp.error());
+  // Decoded in place: the body must not move again while its events are in use.
+  f->response = std::move(*resp);
+  Decoder& decoder = decoders[slot];
+  if (auto ok = decoder.decode(f->response); !ok) {
+    return std::unexpected(ok.error().within(http::redact_url(def.request.api_endpoint)));
+  }
+  auto more = paginator->advance(PageResult{f->response, decoder.body(), decoder.events().size(), last_url});
+  if (!more) return std::unexpected(more.error());
+  f->more = *more;
+  f->paging_state = paginator->state();
+  f->cursor = paginator->cursor();
+  return f;
+}
+
 Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Checkpoint& resume, PageSink& sink) {
   auto started = std::chrono::steady_clock::now();
   WindowSummary summary{window};
@@ -127,53 +164,76 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
   if (auto ok = paginator->begin(resuming ? resume.paging_state : "", resume.cursor); !ok) return std::unexpected(ok.error());
   int64_t page_no = resuming ? resume.pages_done : 0;
   int64_t events_done = resuming ? resume.events_done : 0;
+  auto too_many_pages = [&]() -> Error {
+    return Error("window " + format_iso8601(window.start) + ".." + format_iso8601(window.end),
+                 "more than " + std::to_string(def.paging.max_pages) +
+                     " pages in one window: the server keeps returning pages; stopped (raise paging.maxPagesPerWindow if this is real)");
+  };
+  if (page_no >= def.paging.max_pages) return std::unexpected(too_many_pages());
+  auto current = fetch(window, 0);
+  if (!current) return std::unexpected(current.error());
+  std::unique_ptr<Fetched> page_in = std::move(*current);
   while (true) {
-    if (page_no >= def.paging.max_pages) {
-      return fail("window " + format_iso8601(window.start) + ".." + format_iso8601(window.end),
-                  "more than " + std::to_string(def.paging.max_pages) +
-                      " pages in one window: the server keeps returning pages; stopped (raise paging.maxPagesPerWindow if this is real)");
-    }
-    PageRequest paging;
-    paginator->apply(paging);
-    auto resp = send(paging, window, summary.retries);
-    if (!resp) return std::unexpected(resp.error());
-    if (auto ok = decoder.decode(*resp); !ok) return std::unexpected(ok.error().within(http::redact_url(def.request.api_endpoint)));
-    const auto& events = decoder.events();
-    auto more = paginator->advance(PageResult{*resp, decoder.body(), events.size(), last_url});
-    if (!more) return std::unexpected(more.error());
+    Fetched& f = *page_in;
+    summary.retries += f.retries;
+    // The next page is fetched and parsed while this one is written.
+    std::future<Result<std::unique_ptr<Fetched>>> next;
+    bool fetch_next = f.more && page_no + 1 < def.paging.max_pages && !stop();
+    if (fetch_next) next = std::async(std::launch::async, [this, &window, slot = 1 - f.slot] { return fetch(window, slot); });
+    auto settle = [&] {
+      if (next.valid()) next.wait();
+    };
+    const auto& events = decoders[f.slot].events();
     ++page_no;
     events_done += static_cast<int64_t>(events.size());
     Page page;
     page.window = window;
     page.number = page_no;
     page.events = std::span<const simdjson::dom::element>(events.data(), events.size());
-    page.window_complete = !*more;
-    if (*more) {
+    page.window_complete = !f.more;
+    if (f.more) {
       page.checkpoint.next_start = window.start;
       page.checkpoint.open_window = window;
-      page.checkpoint.paging_state = paginator->state();
+      page.checkpoint.paging_state = f.paging_state;
       page.checkpoint.pages_done = page_no;
       page.checkpoint.events_done = events_done;
     } else {
       page.checkpoint.next_start = window.end;
     }
-    page.checkpoint.cursor = paginator->cursor();
-    if (auto ok = sink.write(page); !ok) return std::unexpected(ok.error());
+    page.checkpoint.cursor = f.cursor;
+    if (auto ok = sink.write(page); !ok) {
+      settle();
+      return std::unexpected(ok.error());
+    }
     ++summary.pages;
     ++stats.pages;
     summary.events += static_cast<int64_t>(events.size());
     stats.events += static_cast<int64_t>(events.size());
-    if (!*more) break;
-    if (stop()) {
+    if (!f.more) break;
+    if (!fetch_next || stop()) {
+      settle();
+      if (page_no >= def.paging.max_pages) return std::unexpected(too_many_pages());
       stats.interrupted = true;
       break;
     }
+    auto fetched = next.get();
+    if (!fetched) return std::unexpected(fetched.error());
+    page_in = std::move(*fetched);
   }
+  if (auto ok = sink.flush(); !ok) return std::unexpected(ok.error());
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return summary;
 }
 
 Result<PollStats> Poller::run(const Checkpoint& from, PageSink& sink) {
+  auto result = run_windows(from, sink);
+  // Whatever happened, nothing is left in flight when run() returns.
+  auto flushed = sink.flush();
+  if (result && !flushed) return std::unexpected(flushed.error());
+  return result;
+}
+
+Result<PollStats> Poller::run_windows(const Checkpoint& from, PageSink& sink) {
   Impl& m = *impl_;
   m.stats = PollStats{};
   Checkpoint cp = from;

@@ -34,8 +34,12 @@ class PageSink {
  public:
   virtual ~PageSink() = default;
   // Writes the page's events and its checkpoint atomically. An error stops the poll; nothing of
-  // that page counts as done.
+  // that page counts as done. A sink may commit asynchronously, returning before the page is
+  // durable; an error of that commit then surfaces from the next write() or from flush().
   virtual Status write(const Page& page) = 0;
+  // Waits until every page written so far is durable. The poller calls it at the end of each
+  // window and of each run.
+  virtual Status flush() { return {}; }
 };
 
 struct WindowSummary {
@@ -82,6 +86,7 @@ class Poller {
  private:
   struct Impl;
   explicit Poller(std::unique_ptr<Impl> impl);
+  Result<PollStats> run_windows(const Checkpoint& from, PageSink& sink);
   std::unique_ptr<Impl> impl_;
 };
 

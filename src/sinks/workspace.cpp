@@ -10,36 +10,13 @@
 #include <utility>
 
 #include "json/value_json.h"
+#include "sinks/workspace_impl.h"
 
 namespace intake::sinks {
 
+using namespace detail;
+
 namespace {
-
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
-
-// Resets a cached statement when one use of it ends, whatever the path out, so that it holds no
-// read lock and is ready for the next use.
-class ResetOnExit {
- public:
-  explicit ResetOnExit(sqlite3_stmt* s) : s_(s) {}
-  ~ResetOnExit() { sqlite3_reset(s_); }
-  ResetOnExit(const ResetOnExit&) = delete;
-  ResetOnExit& operator=(const ResetOnExit&) = delete;
-
- private:
-  sqlite3_stmt* s_;
-};
-
-// Heterogeneous lookup: the hot path finds cached entries by string_view without a temporary string.
-struct StringHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-template <class T>
-using StringMap = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
 
 // SQL identifiers are always quoted, so names may hold dots, spaces, quotes or keywords.
 void append_ident(std::string& out, std::string_view name) {
@@ -101,10 +78,6 @@ void write_guid(std::string& out, const Guid& g) {
   }
 }
 
-int bind_text(sqlite3_stmt* st, int idx, std::string_view s) {
-  return sqlite3_bind_text64(st, idx, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
-}
-
 // Binds a value whose kind is the column's native kind. Text goes through `scratch` when the value
 // itself may not outlive the step (a converted temporary) or has to be formatted (a GUID).
 int bind_native(sqlite3_stmt* st, int idx, const Value& v, std::string& scratch, bool value_outlives_step) {
@@ -144,11 +117,6 @@ int bind_cell(sqlite3_stmt* st, int idx, ColumnType type, const Value& v, std::s
   Value converted = convert_to(v, type);
   if (converted.kind() != native_kind(type)) return sqlite3_bind_null(st, idx);
   return bind_native(st, idx, converted, scratch, false);
-}
-
-std::string_view column_text(sqlite3_stmt* st, int col) {
-  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(st, col));
-  return p ? std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(st, col))) : std::string_view();
 }
 
 // Decodes a cell by its recorded KQL type. Cells written by other clients in another storage class
@@ -193,11 +161,6 @@ Value decode_cell(sqlite3_stmt* st, int col, ColumnType type) {
   return converted.is_null() ? text : converted;
 }
 
-int64_t now_ticks() {
-  using Ticks = std::chrono::duration<int64_t, std::ratio<1, 10'000'000>>;
-  return std::chrono::duration_cast<Ticks>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 bool has_prefix_ci(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
@@ -225,147 +188,20 @@ constexpr const char* kMetadataDdl =
     // No index on epoch: it would slow every admit, while forget_before runs once per window.
     "CREATE TABLE IF NOT EXISTS _intake_seen("
     "  instance TEXT NOT NULL, key INTEGER NOT NULL, epoch INTEGER NOT NULL,"
-    "  PRIMARY KEY(instance, key)) WITHOUT ROWID;";
+    "  PRIMARY KEY(instance, key)) WITHOUT ROWID;"
+    // The keys a page saw first, one entry per page (see WriteTxn::record_keys).
+    "CREATE TABLE IF NOT EXISTS _intake_keys("
+    "  instance TEXT NOT NULL, epoch INTEGER NOT NULL, keys BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS _intake_keys_by_instance ON _intake_keys(instance, epoch);"
+    // AUTOINCREMENT: a sequence number is never reused, even after the spool has been emptied,
+    // so a destination that remembers the last number it stored never skips a new entry.
+    "CREATE TABLE IF NOT EXISTS _intake_spool("
+    "  seq INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, target TEXT NOT NULL,"
+    "  meta TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL,"
+    "  payload BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS _intake_spool_by_destination ON _intake_spool(destination, seq);";
 
 }  // namespace
-
-// Thread-safety: a Workspace (and its WriteTxn) is used by one thread at a time; callers that
-// share one across threads serialise access themselves. The connection is therefore opened with
-// SQLITE_OPEN_NOMUTEX: SQLite's per-connection mutex would only add a lock round-trip to every
-// bind and step of the hot path, while its global state stays protected (the library is built
-// thread-safe), so separate Workspaces on separate threads or processes remain safe.
-struct Workspace::Impl {
-  struct Insert {
-    Stmt stmt;
-    std::vector<ColumnType> types;  // the table's type of each bound column
-  };
-
-  sqlite3* db = nullptr;
-  std::string path;
-  bool in_txn = false;      // a WriteTxn is open
-  bool txn_failed = false;  // a write in it failed: commit must not keep a partial page
-  bool txn_ddl = false;     // ensure_table changed the schema inside it: caches die with a rollback
-
-  StringMap<Schema> schemas;  // table -> columns as stored
-  StringMap<Insert> inserts;  // "table\0col\0col..." -> prepared INSERT
-  std::string insert_key;
-  std::vector<std::string> scratch;  // per bound column, text bound SQLITE_STATIC
-
-  Stmt admit_insert, admit_select, forget, put_state, get_state, load_columns;
-
-  ~Impl() {
-    inserts.clear();
-    admit_insert.reset();
-    admit_select.reset();
-    forget.reset();
-    put_state.reset();
-    get_state.reset();
-    load_columns.reset();
-    sqlite3_close(db);  // rolls back an open transaction
-  }
-
-  Error error(std::string_view what) const {
-    return Error(path, std::string(what) + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-  }
-  std::unexpected<Error> failure(std::string_view what) const { return std::unexpected<Error>(error(what)); }
-
-  // Errors say `what`, or quote the statement when it is short enough to read.
-  Status exec(const char* sql, std::string_view what = {}) {
-    if (sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) return failure(what.empty() ? sql : what);
-    return {};
-  }
-  Status exec(const std::string& sql) { return exec(sql.c_str()); }
-
-  // `persistent` hints SQLite that the statement is cached and reused many times.
-  Result<Stmt> prepare(std::string_view sql, bool persistent = false) {
-    sqlite3_stmt* st = nullptr;
-    unsigned flags = persistent ? SQLITE_PREPARE_PERSISTENT : 0;
-    if (sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), flags, &st, nullptr) != SQLITE_OK) {
-      return failure("cannot prepare " + std::string(sql));
-    }
-    return Stmt(st);
-  }
-
-  Result<sqlite3_stmt*> cached(Stmt& slot, std::string_view sql) {
-    if (!slot) {
-      auto st = prepare(sql, true);
-      if (!st) return std::unexpected(st.error());
-      slot = std::move(*st);
-    }
-    return slot.get();
-  }
-
-  // Runs a cached statement that returns no rows.
-  Status run(sqlite3_stmt* st, std::string_view what) {
-    if (sqlite3_step(st) != SQLITE_DONE) return failure(what);
-    return {};
-  }
-
-  // Schema changes run in the open WriteTxn (as a savepoint, so a failure undoes only them) or in
-  // their own immediate transaction.
-  Status begin_scope() { return exec(in_txn ? "SAVEPOINT intake_scope" : "BEGIN IMMEDIATE"); }
-  Status end_scope(Status result) {
-    if (result) {
-      if (auto ok = exec(in_txn ? "RELEASE intake_scope" : "COMMIT"); !ok) result = ok;
-    }
-    if (!result) {
-      if (in_txn) {
-        sqlite3_exec(db, "ROLLBACK TO intake_scope; RELEASE intake_scope", nullptr, nullptr, nullptr);
-      } else if (!sqlite3_get_autocommit(db)) {
-        sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      }
-    }
-    return result;
-  }
-
-  void rollback() {
-    if (!sqlite3_get_autocommit(db)) sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (txn_ddl) {
-      schemas.clear();
-      inserts.clear();
-    }
-    in_txn = txn_failed = txn_ddl = false;
-  }
-
-  // The stored schema of a table from the cache, or (with refresh, or on a miss) from the file;
-  // nullptr when the table does not exist.
-  Result<const Schema*> schema_of(std::string_view table, bool refresh) {
-    if (!refresh) {
-      if (auto it = schemas.find(table); it != schemas.end()) return &it->second;
-    }
-    auto st = cached(load_columns,
-                     "SELECT column_name, kql_type FROM _intake_columns WHERE table_name = ?1 ORDER BY ordinal");
-    if (!st) return std::unexpected(st.error());
-    ResetOnExit reset(*st);
-    bind_text(*st, 1, table);
-    Schema schema;
-    int rc;
-    while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
-      auto type = parse_column_type(column_text(*st, 1));
-      if (!type) {
-        return fail(path, "table \"" + std::string(table) + "\" column \"" + std::string(column_text(*st, 0)) +
-                              "\" has an unknown type \"" + std::string(column_text(*st, 1)) + "\" in _intake_columns");
-      }
-      schema.columns.push_back(Column{std::string(column_text(*st, 0)), *type});
-    }
-    if (rc != SQLITE_DONE) return failure("cannot read the columns of \"" + std::string(table) + "\"");
-    if (schema.columns.empty()) {
-      schemas.erase(std::string(table));
-      return nullptr;
-    }
-    auto& slot = schemas[std::string(table)];
-    slot = std::move(schema);
-    return &slot;
-  }
-
-  Status enable_wal();
-  Status apply_schema(std::string_view table, const Schema& wanted);
-  Result<Insert*> insert_for(std::string_view table, const Schema& schema);
-  Status append(std::string_view table, const Schema& schema, std::span<const Row> rows);
-  Result<bool> admit(std::string_view instance, uint64_t key, int64_t epoch);
-  Status forget_before(std::string_view instance, int64_t epoch);
-  Status store_state(std::string_view instance, std::string_view state_json);
-};
 
 namespace {
 
@@ -453,6 +289,7 @@ Status Workspace::Impl::apply_schema(std::string_view table, const Schema& wante
     if (auto ok = run(st->get(), "cannot record column \"" + c.name + "\""); !ok) return ok;
   }
   if (in_txn) txn_ddl = true;
+  if (in_savepoint) savepoint_ddl = true;
   schemas[std::string(table)] = std::move(result);
   return {};
 }
@@ -545,10 +382,18 @@ Result<bool> Workspace::Impl::admit(std::string_view instance, uint64_t key, int
 Status Workspace::Impl::forget_before(std::string_view instance, int64_t epoch) {
   auto st = cached(forget, "DELETE FROM _intake_seen WHERE instance = ?1 AND epoch < ?2");
   if (!st) return std::unexpected(st.error());
-  ResetOnExit reset(*st);
-  bind_text(*st, 1, instance);
-  sqlite3_bind_int64(*st, 2, epoch);
-  return run(*st, "cannot forget keys");
+  {
+    ResetOnExit reset(*st);
+    bind_text(*st, 1, instance);
+    sqlite3_bind_int64(*st, 2, epoch);
+    if (auto ok = run(*st, "cannot forget keys"); !ok) return ok;
+  }
+  auto pages = cached(keys_forget, "DELETE FROM _intake_keys WHERE instance = ?1 AND epoch < ?2");
+  if (!pages) return std::unexpected(pages.error());
+  ResetOnExit reset(*pages);
+  bind_text(*pages, 1, instance);
+  sqlite3_bind_int64(*pages, 2, epoch);
+  return run(*pages, "cannot forget keys");
 }
 
 Status Workspace::Impl::store_state(std::string_view instance, std::string_view state_json) {
@@ -601,6 +446,53 @@ Status WriteTxn::forget_before(std::string_view instance, int64_t epoch) {
   return poison_on_error(ws_->impl_->txn_failed, ws_->impl_->forget_before(instance, epoch));
 }
 
+Status WriteTxn::record_keys(std::string_view instance, int64_t epoch, std::span<const uint64_t> keys) {
+  if (!open_) return closed();
+  return poison_on_error(ws_->impl_->txn_failed, ws_->impl_->record_keys(instance, epoch, keys));
+}
+
+Result<int64_t> WriteTxn::spool(const SpoolRecord& record) {
+  if (!open_) return closed();
+  return poison_on_error(ws_->impl_->txn_failed, ws_->impl_->spool(record));
+}
+
+Status WriteTxn::savepoint() {
+  if (!open_) return closed();
+  auto& impl = *ws_->impl_;
+  if (impl.in_savepoint) return fail(impl.path, "a savepoint is already open");
+  if (impl.txn_failed) return fail(impl.path, "a write in the transaction failed; no savepoint can follow it");
+  if (auto ok = impl.exec("SAVEPOINT intake_batch"); !ok) return ok;
+  impl.in_savepoint = true;
+  impl.savepoint_ddl = false;
+  return {};
+}
+
+Status WriteTxn::release_savepoint() {
+  if (!open_) return closed();
+  auto& impl = *ws_->impl_;
+  if (!impl.in_savepoint) return fail(impl.path, "no savepoint is open");
+  if (impl.txn_failed) return fail(impl.path, "a write since the savepoint failed; roll it back");
+  impl.in_savepoint = false;
+  return poison_on_error(impl.txn_failed, impl.exec("RELEASE intake_batch"));
+}
+
+void WriteTxn::rollback_to_savepoint() {
+  if (!open_) return;
+  auto& impl = *ws_->impl_;
+  if (!impl.in_savepoint) return;
+  impl.in_savepoint = false;
+  if (sqlite3_exec(impl.db, "ROLLBACK TO intake_batch; RELEASE intake_batch", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    impl.txn_failed = true;  // the transaction can no longer be trusted: commit() rolls it all back
+    return;
+  }
+  impl.txn_failed = false;
+  if (impl.savepoint_ddl) {
+    // Tables or columns created since the savepoint are gone again.
+    impl.schemas.clear();
+    impl.inserts.clear();
+  }
+}
+
 Status WriteTxn::put_state(std::string_view instance, std::string_view state_json) {
   if (!open_) return closed();
   return poison_on_error(ws_->impl_->txn_failed, ws_->impl_->store_state(instance, state_json));
@@ -618,7 +510,7 @@ Status WriteTxn::commit() {
     impl.rollback();
     return ok;
   }
-  impl.in_txn = impl.txn_ddl = false;
+  impl.in_txn = impl.txn_ddl = impl.in_savepoint = impl.savepoint_ddl = false;
   return {};
 }
 
@@ -714,7 +606,8 @@ Status Workspace::reset_state(std::string_view instance) {
   if (auto ok = impl_->begin_scope(); !ok) return ok;
   auto remove = [&]() -> Status {
     for (const char* sql :
-         {"DELETE FROM _intake_state WHERE instance = ?1", "DELETE FROM _intake_seen WHERE instance = ?1"}) {
+         {"DELETE FROM _intake_state WHERE instance = ?1", "DELETE FROM _intake_seen WHERE instance = ?1",
+          "DELETE FROM _intake_keys WHERE instance = ?1"}) {
       auto st = impl_->prepare(sql);
       if (!st) return std::unexpected(st.error());
       bind_text(st->get(), 1, instance);

@@ -38,6 +38,28 @@ struct WorkspaceOptions {
 
 class Workspace;
 
+// One entry of the delivery spool: rows waiting for a remote destination, in the form that
+// destination takes (`meta` describes the payload: the stream, or the table and its columns).
+struct SpoolRecord {
+  std::string destination;
+  std::string target;   // stream or table name
+  std::string meta;     // destination-specific description of the payload (JSON)
+  std::string payload;  // the rows, encoded for the destination
+  int64_t rows = 0;
+};
+
+struct SpooledEntry {
+  int64_t seq = 0;      // increasing, never reused
+  std::string target, meta, payload;
+  int64_t rows = 0;
+  int64_t created_ticks = 0;
+};
+
+struct SpoolStats {
+  int64_t entries = 0, rows = 0, bytes = 0;
+  std::optional<int64_t> oldest_ticks;  // creation time of the oldest entry
+};
+
 // One write transaction. Destroying it without commit() rolls back. It must not outlive its Workspace.
 class WriteTxn {
  public:
@@ -55,6 +77,19 @@ class WriteTxn {
   Result<bool> admit(std::string_view instance, uint64_t key, int64_t epoch);
   // Forgets keys recorded before `epoch` (keys of windows that can no longer overlap).
   Status forget_before(std::string_view instance, int64_t epoch);
+  // Records the keys first seen by one page in `epoch`, as one entry (callers that check keys in
+  // memory, see Workspace::load_keys, store a page's new keys this way instead of admit() per event).
+  Status record_keys(std::string_view instance, int64_t epoch, std::span<const uint64_t> keys);
+
+  // Appends rows for a remote destination to the spool; returns the entry's sequence number.
+  Result<int64_t> spool(const SpoolRecord& record);
+
+  // Savepoints let several independent writers share one transaction (group commit): a failure
+  // between savepoint() and release_savepoint() is undone by rollback_to_savepoint() without
+  // touching what the others wrote. Not nested.
+  Status savepoint();
+  Status release_savepoint();
+  void rollback_to_savepoint();
 
   // Replaces the instance's state (an opaque JSON document: checkpoint, paging cursor).
   Status put_state(std::string_view instance, std::string_view state_json);
@@ -94,6 +129,18 @@ class Workspace {
   Result<std::optional<std::string>> state(std::string_view instance);
   // Removes an instance's state and its recorded keys (intake poll --reset).
   Status reset_state(std::string_view instance);
+  // Every key recorded for an instance (by admit or record_keys) with its epoch.
+  Result<std::vector<std::pair<uint64_t, int64_t>>> load_keys(std::string_view instance);
+
+  // The delivery spool of remote destinations. Entries of one destination in sequence order,
+  // after `after_seq`, at most `max_entries` and about `max_bytes` of payload (at least one entry).
+  Result<std::vector<SpooledEntry>> spool_read(std::string_view destination, int64_t after_seq, size_t max_entries,
+                                               size_t max_bytes);
+  // Removes a destination's entries up to and including `through_seq` (they were delivered).
+  Status spool_delete(std::string_view destination, int64_t through_seq);
+  Result<SpoolStats> spool_stats(std::string_view destination);
+  // Destinations that have entries.
+  Result<std::vector<std::string>> spool_destinations();
 
   // User tables (not the _intake_* ones) with their row counts.
   Result<std::vector<TableInfo>> tables();
