@@ -20,14 +20,14 @@ struct Poller::Impl {
   PollOptions options;
   RequestBuilder builder;
   // Two decoders: the next page is fetched and parsed into one while the sink maps the other.
-  std::array<Decoder, 2> decoders;
+  std::vector<Decoder> decoders;
   std::unique_ptr<Paginator> paginator;
   RateLimiter limiter;
   std::mt19937_64 rng;
   PollStats stats;
 
   // One fetched page: the response (the parsed events point into its body), whether the window
-  // has more pages, and the paging state to checkpoint with it.
+  // has more pages, and the paging state to checkpoint with it. Two slots, one per decoder.
   struct Fetched {
     http::Response response;
     size_t slot = 0;  // which decoder holds its events
@@ -35,8 +35,10 @@ struct Poller::Impl {
     std::string paging_state, cursor;
     int64_t retries = 0;
   };
+  std::array<Fetched, 2> fetched;
   Result<http::Response> send(const PageRequest& paging, const Window& window, int64_t& retries);
-  Result<std::unique_ptr<Fetched>> fetch(const Window& window, size_t slot);
+  // Fetches the next page into fetched[slot].
+  Status fetch(const Window& window, size_t slot);
   std::string last_url;  // URL of the last request sent (relative next links resolve against it)
   Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink);
   bool stop() const { return options.stop_requested && options.stop_requested(); }
@@ -77,10 +79,11 @@ Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http:
   }
   options.backoff.max_retries = def.request.retry_count;
   auto sleep = options.sleep;
-  auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder),
-                                             std::array<Decoder, 2>{std::move(*decoder), std::move(*second)},
+  auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder), {},
                                              std::move(*paginator), RateLimiter(def.request.rate_limit_qps, sleep),
-                                             std::mt19937_64(), PollStats{}, std::string()});
+                                             std::mt19937_64(), PollStats{}, {}, std::string()});
+  impl->decoders.push_back(std::move(*decoder));
+  impl->decoders.push_back(std::move(*second));
   impl->rng.seed(impl->options.jitter_seed);
   return std::unique_ptr<Poller>(new Poller(std::move(impl)));
 }
@@ -136,8 +139,9 @@ Result<http::Response> Poller::Impl::send(const PageRequest& paging, const Windo
   }
 }
 
-Result<std::unique_ptr<Poller::Impl::Fetched>> Poller::Impl::fetch(const Window& window, size_t slot) {
-  auto f = std::make_unique<Fetched>();
+Status Poller::Impl::fetch(const Window& window, size_t slot) {
+  Fetched* f = &fetched[slot];
+  *f = Fetched{};
   f->slot = slot;
   PageRequest paging;
   paginator->apply(paging);
@@ -154,7 +158,7 @@ Result<std::unique_ptr<Poller::Impl::Fetched>> Poller::Impl::fetch(const Window&
   f->more = *more;
   f->paging_state = paginator->state();
   f->cursor = paginator->cursor();
-  return f;
+  return {};
 }
 
 Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Checkpoint& resume, PageSink& sink) {
@@ -170,14 +174,13 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
                      " pages in one window: the server keeps returning pages; stopped (raise paging.maxPagesPerWindow if this is real)");
   };
   if (page_no >= def.paging.max_pages) return std::unexpected(too_many_pages());
-  auto current = fetch(window, 0);
-  if (!current) return std::unexpected(current.error());
-  std::unique_ptr<Fetched> page_in = std::move(*current);
+  if (auto ok = fetch(window, 0); !ok) return std::unexpected(ok.error());
+  size_t slot = 0;
   while (true) {
-    Fetched& f = *page_in;
+    Fetched& f = fetched[slot];
     summary.retries += f.retries;
     // The next page is fetched and parsed while this one is written.
-    std::future<Result<std::unique_ptr<Fetched>>> next;
+    std::future<Status> next;
     bool fetch_next = f.more && page_no + 1 < def.paging.max_pages && !stop();
     if (fetch_next) next = std::async(std::launch::async, [this, &window, slot = 1 - f.slot] { return fetch(window, slot); });
     auto settle = [&] {
@@ -216,9 +219,8 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
       stats.interrupted = true;
       break;
     }
-    auto fetched = next.get();
-    if (!fetched) return std::unexpected(fetched.error());
-    page_in = std::move(*fetched);
+    if (auto ok = next.get(); !ok) return std::unexpected(ok.error());
+    slot = 1 - slot;
   }
   if (auto ok = sink.flush(); !ok) return std::unexpected(ok.error());
   summary.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
