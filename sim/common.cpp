@@ -89,7 +89,8 @@ http::Handler with_sim_endpoints(std::shared_ptr<Recorder> recorder, http::Handl
       return r;
     }
     http::ServerResponse response = api(request);
-    recorder->record(request, response.status, response.body.size());
+    // A simulator's own /_sim/ endpoints (state for tests) are not API traffic.
+    if (!request.path.starts_with("/_sim/")) recorder->record(request, response.status, response.body.size());
     return response;
   };
 }

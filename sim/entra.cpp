@@ -122,10 +122,20 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
                  "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
                  "value, not the client secret ID, for a secret added to app '" + options_.client_id + "'.");
   }
-  std::string resource = options_.resource;
+  // The resource the token is for: ours, or one of the tenant's other resources.
+  auto known_resource = [&](const std::string& r) -> std::optional<std::string> {
+    std::string bare = r.ends_with("/") ? r.substr(0, r.size() - 1) : r;
+    if (bare == options_.resource) return bare;
+    for (const auto& f : options_.foreign_resources) {
+      if (bare == f) return bare;
+    }
+    return std::nullopt;
+  };
+  std::optional<std::string> resource;
   if (v2) {
     std::string scope = field("scope");
-    if (scope != resource + "/.default" && scope != resource + "//.default") {
+    if (scope.ends_with("/.default")) resource = known_resource(scope.substr(0, scope.size() - 9));
+    if (!resource) {
       return error(400, "invalid_scope", 70011,
                    "The provided request must include a 'scope' input parameter. The provided value for the input "
                    "parameter 'scope' is not valid. The scope " + scope + " is not valid.");
@@ -133,7 +143,8 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   } else {
     std::string r = field("resource");
     if (r.empty()) return missing("resource");
-    if (r != resource && r != resource + "/") {
+    resource = known_resource(r);
+    if (!resource) {
       return error(400, "invalid_resource", 500011, "The resource principal named " + r +
                                                         " was not found in the tenant named " + tenant + ".");
     }
@@ -144,10 +155,12 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   int64_t exp_s = now / 1000 + options_.token_ttl_s;
   std::string token;
   if (options_.jwt_tokens) {
-    std::string payload = "{\"aud\":\"" + resource + "\",\"iss\":\"https://sts.windows.net/" + options_.tenant +
+    std::string roles;
+    for (const auto& role : options_.roles) roles += (roles.empty() ? "\"" : ",\"") + role + "\"";
+    std::string payload = "{\"aud\":\"" + *resource + "\",\"iss\":\"https://sts.windows.net/" + options_.tenant +
                           "/\",\"iat\":" + std::to_string(now / 1000) + ",\"nbf\":" + std::to_string(now / 1000) +
                           ",\"exp\":" + std::to_string(exp_s) + ",\"appid\":\"" + options_.client_id +
-                          "\",\"tid\":\"" + options_.tenant + "\",\"roles\":[\"SecurityAlert.Read.All\"],\"uti\":\"" +
+                          "\",\"tid\":\"" + options_.tenant + "\",\"roles\":[" + roles + "],\"uti\":\"" +
                           std::to_string(n) + "\"}";
     token = base64url(R"({"typ":"JWT","alg":"RS256","kid":"sim"})") + "." + base64url(payload) + "." +
             base64url(hex(hash2(options_.seed, static_cast<uint64_t>(n)), 16) + hex(mix64(n), 16));
@@ -156,7 +169,7 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   }
   {
     std::lock_guard lock(mutex_);
-    tokens_[token] = Issued{now + options_.token_ttl_s * 1000};
+    tokens_[token] = Issued{now + options_.token_ttl_s * 1000, *resource != options_.resource};
   }
   std::string ttl = std::to_string(options_.token_ttl_s);
   std::string body;
@@ -167,11 +180,22 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
     // v1 writes its numbers as strings.
     body = "{\"token_type\":\"Bearer\",\"expires_in\":\"" + ttl + "\",\"ext_expires_in\":\"" + ttl +
            "\",\"expires_on\":\"" + std::to_string(exp_s) + "\",\"not_before\":\"" + std::to_string(now / 1000) +
-           "\",\"resource\":\"" + resource + "/\",\"access_token\":\"" + token + "\"}";
+           "\",\"resource\":\"" + *resource + "/\",\"access_token\":\"" + token + "\"}";
   }
   http::ServerResponse r = http::ServerResponse::json(200, std::move(body));
   r.headers.emplace_back("Cache-Control", "no-store, no-cache");
   return r;
+}
+
+TokenService::Bearer TokenService::verify_bearer(const http::ServerRequest& request) {
+  auto h = request.header("Authorization");
+  if (!h || h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return Bearer::Missing;
+  std::lock_guard lock(mutex_);
+  auto it = tokens_.find(std::string(h->substr(7)));
+  if (it == tokens_.end()) return Bearer::Unknown;
+  if (it->second.foreign) return Bearer::WrongAudience;
+  if (options_.now() >= it->second.expires_ms) return Bearer::Expired;
+  return Bearer::Valid;
 }
 
 std::optional<http::ServerResponse> TokenService::check_bearer(const http::ServerRequest& request) {
@@ -184,18 +208,18 @@ std::optional<http::ServerResponse> TokenService::check_bearer(const http::Serve
                            "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"invalid_token\"");
     return r;
   };
-  auto h = request.header("Authorization");
-  if (!h || h->empty()) return unauthorized("Access token is empty.");
-  if (h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return unauthorized("Access token is empty.");
-  std::string token(h->substr(7));
-  std::lock_guard lock(mutex_);
-  auto it = tokens_.find(token);
-  if (it == tokens_.end()) {
-    return unauthorized(token.find('.') == std::string::npos
-                            ? "IDX14100: JWT is not well formed, there are no dots (.)."
-                            : "Access token validation failure. Invalid audience.");
+  switch (verify_bearer(request)) {
+    case Bearer::Valid: return std::nullopt;
+    case Bearer::Missing: return unauthorized("Access token is empty.");
+    case Bearer::Expired: return unauthorized("Access token has expired or is not yet valid.");
+    case Bearer::WrongAudience: return unauthorized("Access token validation failure. Invalid audience.");
+    case Bearer::Unknown: {
+      std::string_view token = request.header("Authorization")->substr(7);
+      return unauthorized(token.find('.') == std::string_view::npos
+                              ? "IDX14100: JWT is not well formed, there are no dots (.)."
+                              : "Access token validation failure. Invalid audience.");
+    }
   }
-  if (now >= it->second.expires_ms) return unauthorized("Access token has expired or is not yet valid.");
   return std::nullopt;
 }
 

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "http/server.h"
 #include "sim/common.h"
@@ -27,6 +28,10 @@ struct Options {
   std::string client_id = "3f1c4b0e-6a2d-4c8e-9a57-1b2c3d4e5f60";
   std::string client_secret = "sim-secret";
   std::string resource = "https://graph.microsoft.com";  // v2 scope must be <resource>/.default
+  // Other resources the tenant issues tokens for; such a token presented to this API is refused
+  // as having the wrong audience (a Graph token sent to manage.office.com).
+  std::vector<std::string> foreign_resources;
+  std::vector<std::string> roles = {"SecurityAlert.Read.All"};  // the token's application roles
   int64_t token_ttl_s = 3599;
   bool jwt_tokens = true;  // JWT-looking tokens (header.payload.signature); otherwise opaque
   uint64_t seed = 1;
@@ -42,6 +47,9 @@ class TokenService {
 
   // Answers the token endpoints; nullopt when the request is for another path.
   std::optional<http::ServerResponse> handle(const http::ServerRequest& request);
+  // What the request's bearer token is, for APIs that shape their own 401 answers.
+  enum class Bearer { Valid, Missing, Unknown, Expired, WrongAudience };
+  Bearer verify_bearer(const http::ServerRequest& request);
   // nullopt when the request carries a live token issued for our resource; otherwise the 401.
   std::optional<http::ServerResponse> check_bearer(const http::ServerRequest& request);
   // Makes the bearer token the request carries expire now (an early expiry; see
@@ -53,6 +61,7 @@ class TokenService {
  private:
   struct Issued {
     int64_t expires_ms;
+    bool foreign;  // issued for one of foreign_resources
   };
   http::ServerResponse error(int status, std::string_view code, int64_t aadsts, const std::string& description) const;
   Options options_;

@@ -13,6 +13,7 @@
 #include "sim/dataminr.h"
 #include "sim/graph.h"
 #include "sim/jira.h"
+#include "sim/o365.h"
 #include "sim/script.h"
 #include "sim/sentinelone.h"
 
@@ -31,6 +32,7 @@ const SimulatorEntry kSimulators[] = {
     {"dataminr", "Dataminr Pulse (auth, watchlists, alerts pull) or --push-to an RTAP receiver", &sim::dataminr::make_command},
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},
     {"graph", "Microsoft Graph security alerts_v2 with an Entra ID token endpoint", &sim::graph::make_command},
+    {"o365", "Office 365 Management Activity API (subscriptions, content blobs, audit records) with Entra ID", &sim::o365::make_command},
     {"sentinelone", "SentinelOne Management API v2.1 (/web/api/v2.1/threats, ...)", &sim::sentinelone::make_command},
     {"script", "Scriptable API from a JSON file (auth, routes, paging, faults; see sim/script.h)", &sim::script::make_command},
 };
