@@ -1,5 +1,7 @@
 #include "sim/gen.h"
 
+#include <zlib.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -225,6 +227,21 @@ FaultPlan::Fault FaultPlan::next(int64_t* number) {
   uint64_t roll = hash2(seed_ ^ 0xFA11ULL, static_cast<uint64_t>(n));
   if (unit_interval(roll) < options_.fail_rate) return (roll & 1) == 0 ? Fault::ServerError : Fault::Unavailable;
   return Fault::None;
+}
+
+std::optional<std::string> gzip(std::string_view data) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
+  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return std::nullopt;
+  return out;
 }
 
 }  // namespace intake::sim

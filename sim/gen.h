@@ -74,6 +74,8 @@ int64_t floor_div(int64_t a, int64_t b);
 std::string iso_time(int64_t ticks, int digits);
 // Lower-case hex of the low `digits` nibbles (at most 16).
 std::string hex(uint64_t v, int digits);
+// `data` gzip-compressed (RFC 1952), or nullopt if zlib fails.
+std::optional<std::string> gzip(std::string_view data);
 // A UUID-shaped string from two hashes.
 std::string uuid(uint64_t a, uint64_t b);
 std::optional<int64_t> parse_int(std::string_view s);

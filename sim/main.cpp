@@ -1,5 +1,6 @@
 // intake-sim: runs one simulated API on loopback for tests and demos. Prints one line,
-// "listening url=http(s)://127.0.0.1:PORT", then serves until SIGTERM or SIGINT.
+// "listening url=http(s)://127.0.0.1:PORT", then serves until SIGTERM or SIGINT. Push modes
+// (dataminr --push-to, darktrace) post to a receiver and exit instead.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -11,6 +12,7 @@
 #include "http/server.h"
 #include "sim/common.h"
 #include "sim/dataminr.h"
+#include "sim/darktrace.h"
 #include "sim/graph.h"
 #include "sim/jira.h"
 #include "sim/o365.h"
@@ -30,6 +32,7 @@ struct SimulatorEntry {
 // Every simulated API, one line each.
 const SimulatorEntry kSimulators[] = {
     {"dataminr", "Dataminr Pulse (auth, watchlists, alerts pull) or --push-to an RTAP receiver", &sim::dataminr::make_command},
+    {"darktrace", "Darktrace alerts pushed to a Data Collector (--push-to) or Logs Ingestion (--ingestion-to) receiver", &sim::darktrace::make_command},
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},
     {"graph", "Microsoft Graph security alerts_v2 with an Entra ID token endpoint", &sim::graph::make_command},
     {"o365", "Office 365 Management Activity API (subscriptions, content blobs, audit records) with Entra ID", &sim::o365::make_command},
