@@ -122,21 +122,26 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
                  "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
                  "value, not the client secret ID, for a secret added to app '" + options_.client_id + "'.");
   }
-  std::string resource = options_.resource;
-  if (v2) {
-    std::string scope = field("scope");
-    if (scope != resource + "/.default" && scope != resource + "//.default") {
-      return error(400, "invalid_scope", 70011,
-                   "The provided request must include a 'scope' input parameter. The provided value for the input "
-                   "parameter 'scope' is not valid. The scope " + scope + " is not valid.");
-    }
-  } else {
-    std::string r = field("resource");
-    if (r.empty()) return missing("resource");
-    if (r != resource && r != resource + "/") {
-      return error(400, "invalid_resource", 500011, "The resource principal named " + r +
-                                                        " was not found in the tenant named " + tenant + ".");
-    }
+  // The resource the token is for: v2 names it in the scope (the JS SDK writes "<resource>//.default"),
+  // v1 in `resource` (with or without the trailing slash).
+  std::string resource;
+  auto matches = [&](const std::string& r, const std::string& asked) {
+    return v2 ? asked == r + "/.default" || asked == r + "//.default" : asked == r || asked == r + "/";
+  };
+  std::string asked = v2 ? field("scope") : field("resource");
+  if (!v2 && asked.empty()) return missing("resource");
+  if (matches(options_.resource, asked)) resource = options_.resource;
+  for (const auto& r : options_.other_resources) {
+    if (resource.empty() && matches(r, asked)) resource = r;
+  }
+  if (resource.empty() && v2) {
+    return error(400, "invalid_scope", 70011,
+                 "The provided request must include a 'scope' input parameter. The provided value for the input "
+                 "parameter 'scope' is not valid. The scope " + asked + " is not valid.");
+  }
+  if (resource.empty()) {
+    return error(400, "invalid_resource", 500011, "The resource principal named " + asked +
+                                                      " was not found in the tenant named " + tenant + ".");
   }
 
   int64_t now = options_.now();
@@ -156,7 +161,7 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   }
   {
     std::lock_guard lock(mutex_);
-    tokens_[token] = Issued{now + options_.token_ttl_s * 1000};
+    tokens_[token] = Issued{now + options_.token_ttl_s * 1000, resource};
   }
   std::string ttl = std::to_string(options_.token_ttl_s);
   std::string body;
@@ -174,6 +179,22 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   return r;
 }
 
+BearerCheck TokenService::verify(const http::ServerRequest& request) {
+  using State = BearerCheck::State;
+  auto h = request.header("Authorization");
+  if (!h || h->empty()) return {State::Missing, {}, 0};
+  if (h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return {State::NotBearer, {}, 0};
+  std::string token(h->substr(7));
+  int64_t now = options_.now();
+  std::lock_guard lock(mutex_);
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return {State::Unknown, {}, 0};
+  BearerCheck c{State::Valid, it->second.audience, it->second.expires_ms};
+  if (c.audience != options_.resource) c.state = State::WrongAudience;
+  else if (now >= c.expires_ms) c.state = State::Expired;
+  return c;
+}
+
 std::optional<http::ServerResponse> TokenService::check_bearer(const http::ServerRequest& request) {
   int64_t now = options_.now();
   auto unauthorized = [&](std::string_view message) {
@@ -184,19 +205,21 @@ std::optional<http::ServerResponse> TokenService::check_bearer(const http::Serve
                            "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"invalid_token\"");
     return r;
   };
-  auto h = request.header("Authorization");
-  if (!h || h->empty()) return unauthorized("Access token is empty.");
-  if (h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return unauthorized("Access token is empty.");
-  std::string token(h->substr(7));
-  std::lock_guard lock(mutex_);
-  auto it = tokens_.find(token);
-  if (it == tokens_.end()) {
-    return unauthorized(token.find('.') == std::string::npos
-                            ? "IDX14100: JWT is not well formed, there are no dots (.)."
-                            : "Access token validation failure. Invalid audience.");
+  using State = BearerCheck::State;
+  switch (verify(request).state) {
+    case State::Valid: return std::nullopt;
+    case State::Missing:
+    case State::NotBearer: return unauthorized("Access token is empty.");
+    case State::Unknown: {
+      std::string_view token = request.header("Authorization")->substr(7);
+      return unauthorized(token.find('.') == std::string_view::npos
+                              ? "IDX14100: JWT is not well formed, there are no dots (.)."
+                              : "Access token validation failure. Invalid audience.");
+    }
+    case State::WrongAudience: return unauthorized("Access token validation failure. Invalid audience.");
+    case State::Expired: return unauthorized("Access token has expired or is not yet valid.");
   }
-  if (now >= it->second.expires_ms) return unauthorized("Access token has expired or is not yet valid.");
-  return std::nullopt;
+  return unauthorized("Access token validation failure.");
 }
 
 void TokenService::expire(const http::ServerRequest& request) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "sim/azure.h"
 #include "sim/common.h"
 #include "sim/dataminr.h"
 #include "sim/graph.h"
@@ -28,6 +29,7 @@ struct SimulatorEntry {
 
 // Every simulated API, one line each.
 const SimulatorEntry kSimulators[] = {
+    {"azure", "Azure Monitor Logs Ingestion API (DCR streams) with an Entra ID token endpoint", &sim::azure::make_command},
     {"dataminr", "Dataminr Pulse (auth, watchlists, alerts pull) or --push-to an RTAP receiver", &sim::dataminr::make_command},
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},
     {"graph", "Microsoft Graph security alerts_v2 with an Entra ID token endpoint", &sim::graph::make_command},
