@@ -88,9 +88,10 @@ http::Handler with_sim_endpoints(std::shared_ptr<Recorder> recorder, http::Handl
       http::set_header(r.headers, "Content-Type", "application/x-ndjson");
       return r;
     }
+    // A simulator's own test endpoints (/_sim/...) are not API traffic.
+    if (request.path.starts_with("/_sim/")) return api(request);
     http::ServerResponse response = api(request);
-    // A simulator's own /_sim/ endpoints (state for tests) are not API traffic.
-    if (!request.path.starts_with("/_sim/")) recorder->record(request, response.status, response.body.size());
+    recorder->record(request, response.drop_connection ? 0 : response.status, response.body.size());
     return response;
   };
 }

@@ -58,7 +58,8 @@ class Recorder {
   std::deque<std::string> log_;
 };
 
-// Wraps an API handler: answers GET /_sim/stats and /_sim/requests, records everything else.
+// Wraps an API handler: answers GET /_sim/stats and /_sim/requests, passes other /_sim/ paths to
+// the handler unrecorded, and records everything else (status 0 for a dropped connection).
 http::Handler with_sim_endpoints(std::shared_ptr<Recorder> recorder, http::Handler api);
 
 // Admits at most `per_second` requests in any sliding one-second window (0 = unlimited).

@@ -122,32 +122,26 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
                  "Invalid client secret provided. Ensure the secret being sent in the request is the client secret "
                  "value, not the client secret ID, for a secret added to app '" + options_.client_id + "'.");
   }
-  // The resource the token is for: ours, or one of the tenant's other resources.
-  auto known_resource = [&](const std::string& r) -> std::optional<std::string> {
-    std::string bare = r.ends_with("/") ? r.substr(0, r.size() - 1) : r;
-    if (bare == options_.resource) return bare;
-    for (const auto& f : options_.foreign_resources) {
-      if (bare == f) return bare;
-    }
-    return std::nullopt;
+  // The resource the token is for: v2 names it in the scope (the JS SDK writes "<resource>//.default"),
+  // v1 in `resource` (with or without the trailing slash).
+  std::string resource;
+  auto matches = [&](const std::string& r, const std::string& asked) {
+    return v2 ? asked == r + "/.default" || asked == r + "//.default" : asked == r || asked == r + "/";
   };
-  std::optional<std::string> resource;
-  if (v2) {
-    std::string scope = field("scope");
-    if (scope.ends_with("/.default")) resource = known_resource(scope.substr(0, scope.size() - 9));
-    if (!resource) {
-      return error(400, "invalid_scope", 70011,
-                   "The provided request must include a 'scope' input parameter. The provided value for the input "
-                   "parameter 'scope' is not valid. The scope " + scope + " is not valid.");
-    }
-  } else {
-    std::string r = field("resource");
-    if (r.empty()) return missing("resource");
-    resource = known_resource(r);
-    if (!resource) {
-      return error(400, "invalid_resource", 500011, "The resource principal named " + r +
-                                                        " was not found in the tenant named " + tenant + ".");
-    }
+  std::string asked = v2 ? field("scope") : field("resource");
+  if (!v2 && asked.empty()) return missing("resource");
+  if (matches(options_.resource, asked)) resource = options_.resource;
+  for (const auto& r : options_.other_resources) {
+    if (resource.empty() && matches(r, asked)) resource = r;
+  }
+  if (resource.empty() && v2) {
+    return error(400, "invalid_scope", 70011,
+                 "The provided request must include a 'scope' input parameter. The provided value for the input "
+                 "parameter 'scope' is not valid. The scope " + asked + " is not valid.");
+  }
+  if (resource.empty()) {
+    return error(400, "invalid_resource", 500011, "The resource principal named " + asked +
+                                                      " was not found in the tenant named " + tenant + ".");
   }
 
   int64_t now = options_.now();
@@ -157,7 +151,7 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   if (options_.jwt_tokens) {
     std::string roles;
     for (const auto& role : options_.roles) roles += (roles.empty() ? "\"" : ",\"") + role + "\"";
-    std::string payload = "{\"aud\":\"" + *resource + "\",\"iss\":\"https://sts.windows.net/" + options_.tenant +
+    std::string payload = "{\"aud\":\"" + resource + "\",\"iss\":\"https://sts.windows.net/" + options_.tenant +
                           "/\",\"iat\":" + std::to_string(now / 1000) + ",\"nbf\":" + std::to_string(now / 1000) +
                           ",\"exp\":" + std::to_string(exp_s) + ",\"appid\":\"" + options_.client_id +
                           "\",\"tid\":\"" + options_.tenant + "\",\"roles\":[" + roles + "],\"uti\":\"" +
@@ -169,7 +163,7 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
   }
   {
     std::lock_guard lock(mutex_);
-    tokens_[token] = Issued{now + options_.token_ttl_s * 1000, *resource != options_.resource};
+    tokens_[token] = Issued{now + options_.token_ttl_s * 1000, resource};
   }
   std::string ttl = std::to_string(options_.token_ttl_s);
   std::string body;
@@ -180,22 +174,27 @@ std::optional<http::ServerResponse> TokenService::handle(const http::ServerReque
     // v1 writes its numbers as strings.
     body = "{\"token_type\":\"Bearer\",\"expires_in\":\"" + ttl + "\",\"ext_expires_in\":\"" + ttl +
            "\",\"expires_on\":\"" + std::to_string(exp_s) + "\",\"not_before\":\"" + std::to_string(now / 1000) +
-           "\",\"resource\":\"" + *resource + "/\",\"access_token\":\"" + token + "\"}";
+           "\",\"resource\":\"" + resource + "/\",\"access_token\":\"" + token + "\"}";
   }
   http::ServerResponse r = http::ServerResponse::json(200, std::move(body));
   r.headers.emplace_back("Cache-Control", "no-store, no-cache");
   return r;
 }
 
-TokenService::Bearer TokenService::verify_bearer(const http::ServerRequest& request) {
+BearerCheck TokenService::verify(const http::ServerRequest& request) {
+  using State = BearerCheck::State;
   auto h = request.header("Authorization");
-  if (!h || h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return Bearer::Missing;
+  if (!h || h->empty()) return {State::Missing, {}, 0};
+  if (h->size() < 7 || !iequals(h->substr(0, 7), "Bearer ")) return {State::NotBearer, {}, 0};
+  std::string token(h->substr(7));
+  int64_t now = options_.now();
   std::lock_guard lock(mutex_);
-  auto it = tokens_.find(std::string(h->substr(7)));
-  if (it == tokens_.end()) return Bearer::Unknown;
-  if (it->second.foreign) return Bearer::WrongAudience;
-  if (options_.now() >= it->second.expires_ms) return Bearer::Expired;
-  return Bearer::Valid;
+  auto it = tokens_.find(token);
+  if (it == tokens_.end()) return {State::Unknown, {}, 0};
+  BearerCheck c{State::Valid, it->second.audience, it->second.expires_ms};
+  if (c.audience != options_.resource) c.state = State::WrongAudience;
+  else if (now >= c.expires_ms) c.state = State::Expired;
+  return c;
 }
 
 std::optional<http::ServerResponse> TokenService::check_bearer(const http::ServerRequest& request) {
@@ -208,19 +207,21 @@ std::optional<http::ServerResponse> TokenService::check_bearer(const http::Serve
                            "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\", error=\"invalid_token\"");
     return r;
   };
-  switch (verify_bearer(request)) {
-    case Bearer::Valid: return std::nullopt;
-    case Bearer::Missing: return unauthorized("Access token is empty.");
-    case Bearer::Expired: return unauthorized("Access token has expired or is not yet valid.");
-    case Bearer::WrongAudience: return unauthorized("Access token validation failure. Invalid audience.");
-    case Bearer::Unknown: {
+  using State = BearerCheck::State;
+  switch (verify(request).state) {
+    case State::Valid: return std::nullopt;
+    case State::Missing:
+    case State::NotBearer: return unauthorized("Access token is empty.");
+    case State::Unknown: {
       std::string_view token = request.header("Authorization")->substr(7);
       return unauthorized(token.find('.') == std::string_view::npos
                               ? "IDX14100: JWT is not well formed, there are no dots (.)."
                               : "Access token validation failure. Invalid audience.");
     }
+    case State::WrongAudience: return unauthorized("Access token validation failure. Invalid audience.");
+    case State::Expired: return unauthorized("Access token has expired or is not yet valid.");
   }
-  return std::nullopt;
+  return unauthorized("Access token validation failure.");
 }
 
 void TokenService::expire(const http::ServerRequest& request) {

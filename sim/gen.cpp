@@ -1,7 +1,5 @@
 #include "sim/gen.h"
 
-#include <zlib.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <charconv>
@@ -9,6 +7,7 @@
 #include <cstdio>
 
 #include "core/time.h"
+#include "http/gzip.h"
 
 namespace intake::sim {
 
@@ -230,18 +229,9 @@ FaultPlan::Fault FaultPlan::next(int64_t* number) {
 }
 
 std::optional<std::string> gzip(std::string_view data) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::nullopt;
-  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  if (rc != Z_STREAM_END) return std::nullopt;
-  return out;
+  auto packed = http::gzip(data);
+  if (!packed) return std::nullopt;
+  return std::move(*packed);
 }
 
 }  // namespace intake::sim

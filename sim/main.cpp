@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "http/server.h"
+#include "sim/azure.h"
 #include "sim/common.h"
 #include "sim/dataminr.h"
 #include "sim/darktrace.h"
@@ -31,6 +32,7 @@ struct SimulatorEntry {
 
 // Every simulated API, one line each.
 const SimulatorEntry kSimulators[] = {
+    {"azure", "Azure Monitor Logs Ingestion API (DCR streams) with an Entra ID token endpoint", &sim::azure::make_command},
     {"dataminr", "Dataminr Pulse (auth, watchlists, alerts pull) or --push-to an RTAP receiver", &sim::dataminr::make_command},
     {"darktrace", "Darktrace alerts pushed to a Data Collector (--push-to) or Logs Ingestion (--ingestion-to) receiver", &sim::darktrace::make_command},
     {"jira", "Atlassian Jira Cloud audit records (/rest/api/3/auditing/record)", &sim::jira::make_command},

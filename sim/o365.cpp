@@ -139,7 +139,7 @@ const char* op_name(int op) {
 entra::Options default_entra() {
   entra::Options o;
   o.resource = "https://manage.office.com";
-  o.foreign_resources = {"https://graph.microsoft.com", "https://management.azure.com"};
+  o.other_resources = {"https://graph.microsoft.com", "https://management.azure.com"};
   o.roles = {"ActivityFeed.Read", "ActivityFeed.ReadDlp", "ServiceHealth.Read"};
   return o;
 }
@@ -251,7 +251,7 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
     return af_error(500, "AF50000", "An internal error occurred. Retry the request.");
   }
   if (number == options_.faults.expire_token_at) tokens_.expire(request);
-  if (tokens_.verify_bearer(request) != entra::TokenService::Bearer::Valid) {
+  if (tokens_.verify(request).state != entra::BearerCheck::State::Valid) {
     http::ServerResponse r = aspnet_message(401, "Authorization has been denied for this request.");
     r.headers.emplace_back("WWW-Authenticate", "Bearer");
     return r;

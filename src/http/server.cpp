@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -58,6 +59,7 @@ constexpr size_t kMaxHeaderBytes = 64 * 1024;
 struct Shared {
   ServerOptions options;
   Handler handler;
+  std::atomic<int> connections{0};
 };
 
 ServerResponse plain_error(int status, std::string_view text) {
@@ -96,9 +98,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
-  Session(tcp::socket&& socket, const Shared& shared, ssl::context* tls)
+  Session(tcp::socket&& socket, Shared& shared, ssl::context* tls)
       : remote_(remote_text(socket)), shared_(shared), stream_(make_stream(std::move(socket), tls)),
-        delay_(stream_.get_executor()) {}
+        delay_(stream_.get_executor()) {
+    shared_.connections.fetch_add(1);
+  }
+  ~Session() { shared_.connections.fetch_sub(1); }
+
+  // Answers 503 and closes: the server is at max_connections.
+  void refuse() {
+    over_limit_ = true;
+    start();
+  }
 
   void start() {
     if constexpr (kTls) {
@@ -146,9 +157,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void on_header(beast::error_code ec) {
     if (ec) return on_read_error(ec);
     const auto& msg = parser_->get();
-    if (auto length = parser_->content_length(); length && *length > shared_.options.max_body_bytes) {
-      return send(plain_error(413, "request body too large"), false);
+    if (over_limit_) {
+      ServerResponse busy = plain_error(503, "too many connections; retry later");
+      busy.headers.emplace_back("Retry-After", "1");
+      return send(std::move(busy), false);
     }
+    too_large_ = plain_error(413, "request body too large");
+    size_t limit = shared_.options.max_body_bytes;
+    if (shared_.options.body_limit) {
+      BodyLimit chosen = shared_.options.body_limit(std::string_view(msg.method_string()), std::string_view(msg.target()));
+      limit = std::min(limit, chosen.max_bytes);
+      too_large_ = std::move(chosen.too_large);
+      too_large_.headers.emplace_back("Connection", "close");
+    }
+    parser_->body_limit(limit);
+    if (auto length = parser_->content_length(); length && *length > limit) return send(too_large_, false);
     auto expect = msg[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
       continue_.version(11);
@@ -168,7 +191,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   void on_read_error(beast::error_code ec) {
-    if (ec == bhttp::error::body_limit) return send(plain_error(413, "request body too large"), false);
+    if (ec == bhttp::error::body_limit) return send(too_large_, false);
     if (ec == bhttp::error::header_limit) return send(plain_error(431, "request header too large"), false);
     if (ec == beast::error::timeout) return close();
     bool malformed = ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
@@ -248,7 +271,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   std::string remote_;
-  const Shared& shared_;
+  Shared& shared_;
   Stream stream_;
   asio::steady_timer delay_;
   beast::flat_buffer buffer_;
@@ -256,8 +279,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bhttp::response<bhttp::empty_body> continue_;
   bhttp::response<bhttp::string_body> response_;
   std::array<char, 4096> scratch_;
+  ServerResponse too_large_;
   bool head_request_ = false;
   bool closing_ = false;
+  bool over_limit_ = false;
 };
 
 using PlainSession = Session<beast::tcp_stream>;
@@ -369,10 +394,14 @@ class ServerImpl final : public HttpServer {
   void on_accept(tcp::socket&& socket) {
     beast::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
+    int limit = shared_.options.max_connections;
+    bool over = limit > 0 && shared_.connections.load() >= limit;
     if (tls_) {
-      std::make_shared<TlsSession>(std::move(socket), shared_, tls_.get())->start();
+      auto s = std::make_shared<TlsSession>(std::move(socket), shared_, tls_.get());
+      over ? s->refuse() : s->start();
     } else {
-      std::make_shared<PlainSession>(std::move(socket), shared_, nullptr)->start();
+      auto s = std::make_shared<PlainSession>(std::move(socket), shared_, nullptr);
+      over ? s->refuse() : s->start();
     }
   }
 

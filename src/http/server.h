@@ -42,6 +42,13 @@ struct ServerResponse {
 
 using Handler = std::function<ServerResponse(const ServerRequest&)>;
 
+// The body limit of one request, chosen from its method and target once the headers are in, and
+// the answer to a body beyond it (APIs answer oversize bodies differently: 413, or 404).
+struct BodyLimit {
+  size_t max_bytes = 0;
+  ServerResponse too_large;
+};
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 0;              // 0 = pick a free port (read it back with port())
@@ -49,7 +56,11 @@ struct ServerOptions {
   std::string tls_key_file;
   int threads = 4;                // connection worker threads
   size_t max_body_bytes = 64 << 20;
+  // Optional per-request limit (at most max_body_bytes); without it, max_body_bytes and a 413.
+  std::function<BodyLimit(std::string_view method, std::string_view target)> body_limit;
   int read_timeout_seconds = 30;  // header + body must arrive within this (slowloris guard)
+  // Connections served at once; more are answered 503 and closed (0 = no limit).
+  int max_connections = 0;
 };
 
 class HttpServer {

@@ -1,11 +1,12 @@
 // Response formats other than JSON, turned into JSON text so that one extraction path (simdjson +
-// JSONPath) serves them all: CSV (RFC 4180), NDJSON, XML (Newtonsoft-style mapping), and gzip.
+// JSONPath) serves them all: CSV (RFC 4180), NDJSON, XML (Newtonsoft-style mapping).
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
+#include "http/gzip.h"
 
 namespace intake::poll {
 
@@ -27,10 +28,8 @@ Result<std::string> ndjson_to_json(std::string_view body);
 // "#cdata-section"; an element with only text is a string; an empty element is null.
 Result<std::string> xml_to_json(std::string_view body);
 
-// True when the bytes start with the gzip magic number.
-bool is_gzip(std::string_view body);
-// Inflates gzip (also several concatenated members) or zlib/deflate data. `max_bytes` bounds the
-// output (decompression bombs are an error, not an allocation).
-Result<std::string> inflate(std::string_view body, size_t max_bytes);
+// gzip lives in http/ (receivers and uploads use it too).
+using http::inflate;
+using http::is_gzip;
 
 }  // namespace intake::poll

@@ -1,8 +1,8 @@
 #include <zlib.h>
 
-#include "poll/formats.h"
+#include "http/gzip.h"
 
-namespace intake::poll {
+namespace intake::http {
 
 bool is_gzip(std::string_view body) {
   return body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b;
@@ -38,4 +38,20 @@ Result<std::string> inflate(std::string_view body, size_t max_bytes) {
   return out;
 }
 
-}  // namespace intake::poll
+Result<std::string> gzip(std::string_view data, int level) {
+  z_stream zs{};
+  // 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&zs, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return fail("gzip", "cannot initialise zlib");
+  std::string out(deflateBound(&zs, data.size()) + 32, '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  if (rc != Z_STREAM_END) return fail("gzip", "compression failed");
+  return out;
+}
+
+}  // namespace intake::http

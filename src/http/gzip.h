@@ -1,0 +1,21 @@
+// gzip for bodies that travel compressed: responses of vendor APIs (inflate), pushed requests
+// (inflate, bounded: decompression bombs are an error) and uploads to the Logs Ingestion API
+// (compress).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace intake::http {
+
+// True when the bytes start with the gzip magic number.
+bool is_gzip(std::string_view body);
+// Inflates gzip (also several concatenated members) or zlib/deflate data. `max_bytes` bounds the
+// output (decompression bombs are an error, not an allocation).
+Result<std::string> inflate(std::string_view body, size_t max_bytes);
+// gzip-compresses (RFC 1952) at zlib `level` (1 fastest .. 9 smallest).
+Result<std::string> gzip(std::string_view data, int level = 6);
+
+}  // namespace intake::http
