@@ -44,19 +44,23 @@ int run_daemon(const RunArgs& args) {
     for (const auto& e : daemon.error()) std::cerr << "error: " << e.str() << "\n";
     return kExitConfig;
   }
-  auto server = web::start_status_server(**daemon, cfg->listen_host, cfg->listen_port);
-  if (!server) {
-    log.log(engine::LogLevel::Error, "Cannot listen.", {{"address", cfg->listen_host + ":" + std::to_string(cfg->listen_port)},
-                                                       {"error", server.error().str()}});
+  auto listeners = web::start_listeners(**daemon);
+  if (!listeners) {
+    log.log(engine::LogLevel::Error, "Cannot listen.", {{"error", listeners.error().str()}});
     return kExitRuntime;
   }
-  std::string host = cfg->listen_host.find(':') != std::string::npos ? "[" + cfg->listen_host + "]" : cfg->listen_host;
-  std::string url = "http://" + host + ":" + std::to_string((*server)->port());
+  std::string url = listeners->front().url;
   (*daemon)->start();
-  log.log(engine::LogLevel::Info, "Daemon started.",
-          {{"url", url}, {"workspace", cfg->workspace}, {"connectors", std::to_string(cfg->connectors.size())},
-           {"workers", std::to_string(cfg->workers)}});
+  std::vector<engine::LogField> fields{{"url", url}, {"workspace", cfg->workspace}, {"connectors", std::to_string(cfg->connectors.size())},
+                                       {"workers", std::to_string(cfg->workers)}};
+  for (const auto& l : *listeners) {
+    if (l.name == "receivers") fields.emplace_back("receivers_url", l.url);
+  }
+  log.log_fields(engine::LogLevel::Info, "Daemon started.", fields);
   std::cout << "listening url=" << url << std::endl;
+  for (const auto& l : *listeners) {
+    if (l.name != "daemon") std::cout << "listening " << l.name << "_url=" << l.url << std::endl;
+  }
 
   while (true) {
     int sig = 0;
@@ -77,7 +81,7 @@ int run_daemon(const RunArgs& args) {
     break;
   }
   bool clean = (*daemon)->stop();
-  (*server)->stop();
+  for (auto& l : *listeners) l.server->stop();
   if (!clean) {
     // Polls that did not finish in time hold no committed state; leaving them is safe.
     log.log(engine::LogLevel::Warn, "Stopped with polls abandoned; they resume from their checkpoints.");

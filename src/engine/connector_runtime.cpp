@@ -17,29 +17,32 @@ Status SharedWorkspace::open(const std::string& path, bool threaded) {
   return {};
 }
 
+Outputs plan_stream(const Package& pkg, const dcr::StreamDeclaration& stream,
+                    std::vector<std::pair<std::string, std::string>> add_on_attributes) {
+  Outputs o;
+  o.mapper = RowMapper(stream.schema, std::move(add_on_attributes));
+  const auto flows = pkg.rule->flows_for(stream.name);
+  for (const dcr::DataFlow* flow : flows) {
+    std::optional<kql::Transform> transform;
+    if (!flow->transform_kql.empty()) {
+      auto compiled = kql::Transform::compile(flow->transform_kql, stream.schema);
+      if (!compiled) {
+        o.errors.push_back(compiled.error().within(pkg.rule->source + ": transformKql of the flow to " + flow->output_table));
+        continue;
+      }
+      transform = std::move(*compiled);
+    }
+    const dcr::Table* table = pkg.table(flow->output_table);
+    o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
+  }
+  if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream.name), std::nullopt, std::nullopt});
+  return o;
+}
+
 Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
   Outputs o;
   const dcr::StreamDeclaration* stream = pkg.rule && !def.dcr.stream_name.empty() ? pkg.rule->stream(def.dcr.stream_name) : nullptr;
-  if (stream) {
-    o.mapper = RowMapper(stream->schema, def.add_on_attributes);
-    const auto flows = pkg.rule->flows_for(stream->name);
-    for (size_t i = 0; i < flows.size(); ++i) {
-      const dcr::DataFlow* flow = flows[i];
-      std::optional<kql::Transform> transform;
-      if (!flow->transform_kql.empty()) {
-        auto compiled = kql::Transform::compile(flow->transform_kql, stream->schema);
-        if (!compiled) {
-          o.errors.push_back(compiled.error().within(pkg.rule->source + ": transformKql of the flow to " + flow->output_table));
-          continue;
-        }
-        transform = std::move(*compiled);
-      }
-      const dcr::Table* table = pkg.table(flow->output_table);
-      o.tables.push_back({flow->output_table, table ? std::optional<Schema>(table->schema) : std::nullopt, std::move(transform)});
-    }
-    if (o.tables.empty()) o.tables.push_back({dcr::table_of_stream(stream->name), std::nullopt, std::nullopt});
-    return o;
-  }
+  if (stream) return plan_stream(pkg, *stream, def.add_on_attributes);
   o.mapper = RowMapper::inferring(def.add_on_attributes);
   std::string table = !def.table_hint.empty()          ? def.table_hint
                       : !def.dcr.stream_name.empty()   ? dcr::table_of_stream(def.dcr.stream_name)

@@ -42,6 +42,9 @@ struct Outputs {
   std::vector<Error> errors;
 };
 Outputs plan_outputs(const Package& pkg, const ccp::Definition& def);
+// The same for one declared stream of the package's DCR (receivers).
+Outputs plan_stream(const Package& pkg, const dcr::StreamDeclaration& stream,
+                    std::vector<std::pair<std::string, std::string>> add_on_attributes = {});
 
 struct RuntimeSpec {
   std::string name;                    // instance name: checkpoint key, label in logs and metrics

@@ -83,6 +83,9 @@ std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(Daemon
     }
     d->instances_.push_back(*inst);
   }
+  auto receivers = build_receivers(d->config_, *d->ws_.writer, {}, {}, d->clock_);
+  if (!receivers) errors.insert(errors.end(), receivers.error().begin(), receivers.error().end());
+  else d->receivers_ = std::move(*receivers);
   if (!errors.empty()) return std::unexpected(std::move(errors));
   d->refresh_redactor();
   return d;
@@ -166,6 +169,9 @@ void Daemon::refresh_redactor() {
       for (const auto& s : inst->secrets) r.add(s);
     }
     if (!config_.bearer_token.empty()) r.add(config_.bearer_token);
+    if (receivers_) {
+      for (const auto& s : receivers_->secrets) r.add(s);
+    }
     redactor_ = r;
   }
   log_.set_redactor(r);

@@ -17,6 +17,7 @@
 #include "engine/health.h"
 #include "engine/log.h"
 #include "engine/metrics.h"
+#include "engine/receiver_setup.h"
 #include "engine/scheduler.h"
 #include "kql/kql.h"
 
@@ -69,6 +70,9 @@ class Daemon {
   std::string redact(std::string text) const;
   std::string bearer_token() const;
   const DaemonConfig& config() const { return config_; }
+  // The receivers configured under receivers: (empty when none). Their routes do not change on
+  // reload; a changed receivers: section is applied at the next start.
+  receive::Receivers& receivers() { return receivers_->receivers; }
 
  private:
   struct Instance;
@@ -85,6 +89,7 @@ class Daemon {
   Clock clock_;
   SharedWorkspace ws_;
   mutable SharedWorkspace query_ws_;
+  std::unique_ptr<ReceiverSet> receivers_;
   std::unique_ptr<Scheduler> scheduler_;
   mutable std::mutex mutex_;  // instances_, redactor_
   std::vector<std::shared_ptr<Instance>> instances_;

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/time.h"
+#include "engine/config_reader.h"
 
 namespace intake::engine {
 
@@ -14,11 +15,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using config::KeySpec;
+using config::find_key;
+using config::key_list;
+
 // Every key, declared once: name and what it expects (the README documents the same list).
-struct KeySpec {
-  const char* name;
-  const char* expects;
-};
 
 const KeySpec kDaemonKeys[] = {
     {"workspace", "a path to the workspace SQLite file (created if missing)"},
@@ -30,8 +31,10 @@ const KeySpec kDaemonKeys[] = {
     {"healthSummaryInterval", "a duration between 'Data fetch failure summary' health rows"},
     {"shutdownGrace", "a duration a stop signal waits for running polls to commit"},
     {"logLevel", "debug, info, warn or error"},
-    {"tls", "a mapping with caFile"},
+    {"tls", "a mapping with caFile, cert and key"},
     {"connectors", "a list of connector instances"},
+    {"receivers", "a mapping with dataCollector, logsIngestion, webhooks, listen, ..."},
+    {"destinations", "a list of remote destinations (azure-monitor, postgres)"},
 };
 
 const KeySpec kConnectorKeys[] = {
@@ -45,86 +48,10 @@ const KeySpec kConnectorKeys[] = {
     {"maxLookback", "a duration overriding the daemon's maxLookback"},
     {"windowsPerRun", "the most windows one scheduled run polls (0: until caught up)"},
     {"connection", "the one connection of a multi-connection definition to run"},
+    {"destinations", "a list of destinations: workspace, or the name of one under destinations:"},
 };
 
-template <size_t N>
-std::string key_list(const KeySpec (&keys)[N]) {
-  std::string s;
-  for (const auto& k : keys) s += (s.empty() ? "" : ", ") + std::string(k.name);
-  return s;
-}
-
-template <size_t N>
-const KeySpec* find_key(const KeySpec (&keys)[N], const std::string& name) {
-  for (const auto& k : keys) {
-    if (name == k.name) return &k;
-  }
-  return nullptr;
-}
-
-struct Reader {
-  std::string file;
-  const DaemonConfigOptions& options;
-  std::vector<Error> errors;
-
-  void error(const std::string& path, const std::string& message) { errors.emplace_back(file + ":" + path, message); }
-
-  std::optional<std::string> string(const YAML::Node& v, const std::string& path, const KeySpec& spec) {
-    if (!v.IsScalar()) {
-      error(path, std::string("expected ") + spec.expects);
-      return std::nullopt;
-    }
-    auto expanded = expand_env(v.Scalar(), options.env);
-    if (!expanded) {
-      error(path, expanded.error().message);
-      return std::nullopt;
-    }
-    return *expanded;
-  }
-  std::optional<int64_t> duration(const YAML::Node& v, const std::string& path, const KeySpec& spec) {
-    auto s = string(v, path, spec);
-    if (!s) return std::nullopt;
-    auto d = parse_duration(*s);
-    if (!d || *d <= 0) {
-      error(path, std::string("expected ") + spec.expects + ", got '" + *s + "'");
-      return std::nullopt;
-    }
-    return *d;
-  }
-  std::optional<int64_t> integer(const YAML::Node& v, const std::string& path, const KeySpec& spec, int64_t lo,
-                                 int64_t hi) {
-    auto s = string(v, path, spec);
-    if (!s) return std::nullopt;
-    int64_t n = 0;
-    auto [p, ec] = std::from_chars(s->data(), s->data() + s->size(), n);
-    if (ec != std::errc() || p != s->data() + s->size() || n < lo || n > hi) {
-      error(path, std::string("expected ") + spec.expects + ", got '" + *s + "'");
-      return std::nullopt;
-    }
-    return n;
-  }
-  std::optional<bool> boolean(const YAML::Node& v, const std::string& path, const KeySpec& spec) {
-    auto s = string(v, path, spec);
-    if (!s) return std::nullopt;
-    if (*s == "true") return true;
-    if (*s == "false") return false;
-    error(path, std::string("expected ") + spec.expects + ", got '" + *s + "'");
-    return std::nullopt;
-  }
-  std::optional<LogLevel> level(const YAML::Node& v, const std::string& path, const KeySpec& spec) {
-    auto s = string(v, path, spec);
-    if (!s) return std::nullopt;
-    auto l = parse_log_level(*s);
-    if (!l) error(path, std::string("expected ") + spec.expects + ", got '" + *s + "'");
-    return l;
-  }
-
-  std::string resolve(const std::string& p) const {
-    fs::path base = fs::path(file).parent_path();
-    fs::path candidate = fs::path(p).is_absolute() ? fs::path(p) : base / p;
-    return candidate.lexically_normal().string();
-  }
-
+struct Reader : config::Reader {
   void connector(const YAML::Node& node, const std::string& path, DaemonConfig& cfg) {
     if (!node.IsMap()) {
       error(path, "expected a mapping with name, package, parameters, ...");
@@ -206,11 +133,38 @@ struct Reader {
         if (auto n = integer(v, p, *spec, 0, 1'000'000)) c.windows_per_run = static_cast<int>(*n);
       } else if (key == "connection") {
         if (auto s = string(v, p, *spec)) c.connection = *s;
+      } else if (key == "destinations") {
+        c.destinations = config::read_routes(*this, v, p);
       }
     }
     if (!has_name) error(path, "missing 'name'");
     if (!has_package) error(path, "missing 'package'");
     cfg.connectors.push_back(std::move(c));
+  }
+
+  // Every route names the workspace or a configured destination.
+  void check_routes(const DaemonConfig& cfg) {
+    auto check = [&](const std::vector<Route>& routes, const std::string& path) {
+      for (size_t i = 0; i < routes.size(); ++i) {
+        const auto& r = routes[i];
+        if (r.destination == "workspace") continue;
+        const DestinationConfig* d = cfg.destination(r.destination);
+        if (!d) {
+          error(path + "/" + std::to_string(i), "no destination named '" + r.destination + "' (expected workspace or a name under destinations:)");
+        } else if (d->type == "azure-monitor" && r.dcr_immutable_id.empty() && d->dcr_immutable_id.empty()) {
+          error(path + "/" + std::to_string(i), "destination '" + r.destination + "' needs a dcrImmutableId (here or on the destination)");
+        }
+      }
+    };
+    for (size_t i = 0; i < cfg.connectors.size(); ++i) check(cfg.connectors[i].destinations, "/connectors/" + std::to_string(i) + "/destinations");
+    const auto& rc = cfg.receivers;
+    if (rc.data_collector) check(rc.data_collector->destinations, "/receivers/dataCollector/destinations");
+    if (rc.logs_ingestion) {
+      for (size_t i = 0; i < rc.logs_ingestion->rules.size(); ++i) {
+        check(rc.logs_ingestion->rules[i].destinations, "/receivers/logsIngestion/rules/" + std::to_string(i) + "/destinations");
+      }
+    }
+    for (size_t i = 0; i < rc.webhooks.size(); ++i) check(rc.webhooks[i].destinations, "/receivers/webhooks/" + std::to_string(i) + "/destinations");
   }
 
   void root(const YAML::Node& root, DaemonConfig& cfg) {
@@ -274,18 +228,19 @@ struct Reader {
           error(p, std::string("expected ") + spec->expects);
           continue;
         }
-        for (const auto& t : v) {
-          std::string k = t.first.as<std::string>();
-          if (k != "caFile") {
-            error(p + "/" + k, "unknown key (expected caFile)");
-            continue;
-          }
-          static const KeySpec ca{"caFile", "a path to a PEM bundle of extra CAs to trust"};
-          if (auto s = string(t.second, p + "/caFile", ca)) {
-            cfg.ca_file = resolve(*s);
-            if (!fs::exists(cfg.ca_file)) error(p + "/caFile", "no such file '" + *s + "'");
-          }
-        }
+        static const KeySpec kTlsKeys[] = {{"caFile", "a path to a PEM bundle of extra CAs to trust (outgoing requests)"},
+                                           {"cert", "a path to the PEM certificate (chain) the listeners serve HTTPS with"},
+                                           {"key", "a path to the PEM private key of cert"}};
+        each_key(v, p, kTlsKeys, [&](const std::string& k, const std::string& kp, const YAML::Node& tv, const KeySpec& ks) {
+          auto s = string(tv, kp, ks);
+          if (!s) return;
+          std::string file = resolve(*s);
+          if (!fs::exists(file)) error(kp, "no such file '" + *s + "'");
+          if (k == "caFile") cfg.ca_file = file;
+          else if (k == "cert") cfg.tls_cert = file;
+          else cfg.tls_key = file;
+        });
+        if (cfg.tls_cert.empty() != cfg.tls_key.empty()) error(p, "cert and key go together");
       } else if (key == "connectors") {
         if (v.IsNull()) continue;
         if (!v.IsSequence()) {
@@ -293,8 +248,13 @@ struct Reader {
           continue;
         }
         for (size_t i = 0; i < v.size(); ++i) connector(v[i], p + "/" + std::to_string(i), cfg);
+      } else if (key == "receivers") {
+        config::read_receivers(*this, v, p, cfg.receivers);
+      } else if (key == "destinations") {
+        config::read_destinations(*this, v, p, cfg.destinations);
       }
     }
+    check_routes(cfg);
     std::set<std::string> names;
     for (size_t i = 0; i < cfg.connectors.size(); ++i) {
       const auto& c = cfg.connectors[i];
@@ -325,11 +285,19 @@ const char* log_level_name(LogLevel l) {
   return "info";
 }
 
+const DestinationConfig* DaemonConfig::destination(std::string_view name) const {
+  for (const auto& d : destinations) {
+    if (d.name == name) return &d;
+  }
+  return nullptr;
+}
+
 bool ConnectorInstanceConfig::same_as(const ConnectorInstanceConfig& o) const {
   auto sched = [](const std::optional<CronSchedule>& s) { return s ? s->text() : std::string(); };
   return name == o.name && package == o.package && parameters == o.parameters && sched(schedule) == sched(o.schedule) &&
          start_text == o.start_text && enabled == o.enabled && log_level == o.log_level &&
-         max_lookback_ticks == o.max_lookback_ticks && windows_per_run == o.windows_per_run && connection == o.connection;
+         max_lookback_ticks == o.max_lookback_ticks && windows_per_run == o.windows_per_run && connection == o.connection &&
+         destinations == o.destinations;
 }
 
 std::expected<DaemonConfig, std::vector<Error>> parse_daemon_config(const std::string& text, const std::string& path,
@@ -345,7 +313,7 @@ std::expected<DaemonConfig, std::vector<Error>> parse_daemon_config(const std::s
   DaemonConfig cfg;
   cfg.path = path;
   cfg.workspace = (fs::path(path).parent_path() / "intake.db").lexically_normal().string();
-  Reader r{path, options, {}};
+  Reader r{{path, options, {}}};
   try {
     r.root(root, cfg);
   } catch (const YAML::Exception& e) {

@@ -22,12 +22,84 @@
 #include "core/value.h"
 #include "engine/cron.h"
 #include "engine/expand_env.h"
+#include "receive/bearer.h"
 
 namespace intake::engine {
 
 enum class LogLevel { Debug, Info, Warn, Error };
 std::optional<LogLevel> parse_log_level(std::string_view text);
 const char* log_level_name(LogLevel l);
+
+// Where a source's rows go: "workspace" (the embedded tables) or a configured destination.
+struct Route {
+  std::string destination;
+  std::string dcr_immutable_id;  // azure-monitor: the rule to send to (default: the destination's)
+  bool operator==(const Route&) const = default;
+};
+
+// A remote destination (destinations: in intake.yaml). Rows reach it through the spool.
+struct DestinationConfig {
+  std::string name;
+  std::string type;                   // "azure-monitor" | "postgres"
+  // azure-monitor: the Logs Ingestion API of a DCE (or a DCR's own endpoint).
+  std::string endpoint;
+  std::string dcr_immutable_id;       // default rule of the connectors routed here
+  std::string tenant_id, client_id, client_secret;
+  std::string authority_host = "https://login.microsoftonline.com";
+  std::string scope = "https://monitor.azure.com//.default";
+  std::string token;                  // a static bearer token instead of client credentials
+  int concurrency = 2;                // requests in flight
+  int64_t max_request_bytes = 1'000'000;  // uncompressed JSON per request (the service's limit is 1 MiB)
+  // postgres
+  std::string connection;             // libpq connection string
+  std::string schema = "public";
+  int64_t batch_rows = 5000;
+  // both
+  int64_t spool_max_bytes = int64_t{1} << 30;  // above this the sources routed here are held back
+  int64_t max_backoff_ticks = 60 * kTicksPerSecond;
+};
+
+struct DataCollectorConfig {
+  std::string workspace_id;
+  std::vector<std::string> shared_keys;
+  int64_t max_skew_ticks = 15 * kTicksPerMinute;
+  struct Mapping {
+    std::string log_type, package, stream;
+  };
+  std::vector<Mapping> log_types;
+  std::vector<Route> destinations;
+};
+
+struct IngestionRuleConfig {
+  std::string immutable_id;
+  std::string package;
+  std::vector<Route> destinations;
+};
+
+struct LogsIngestionConfig {
+  std::vector<receive::StaticToken> tokens;
+  std::optional<receive::JwtOptions> jwt;
+  std::vector<IngestionRuleConfig> rules;
+};
+
+struct WebhookConfig {
+  std::string name;
+  std::string package;
+  std::vector<std::string> tokens;
+  ccp::Params parameters;             // for the package's actions (vendor credentials)
+  std::vector<Route> destinations;
+};
+
+struct ReceiversConfig {
+  std::optional<std::pair<std::string, uint16_t>> listen;  // default: the daemon's listener
+  int max_connections = 512;
+  int threads = 4;
+  int64_t read_timeout_ticks = 30 * kTicksPerSecond;
+  std::optional<DataCollectorConfig> data_collector;
+  std::optional<LogsIngestionConfig> logs_ingestion;
+  std::vector<WebhookConfig> webhooks;
+  bool any() const { return data_collector || logs_ingestion || !webhooks.empty(); }
+};
 
 struct ConnectorInstanceConfig {
   std::string name;
@@ -43,6 +115,7 @@ struct ConnectorInstanceConfig {
   std::optional<int64_t> max_lookback_ticks;  // overrides the daemon's
   int windows_per_run = 0;             // 0: poll until caught up on every run
   std::string connection;              // only this connection of a multi-connection definition
+  std::vector<Route> destinations;     // empty: the workspace
 
   // True when running the instance again after a reload would behave differently.
   bool same_as(const ConnectorInstanceConfig& o) const;
@@ -61,7 +134,11 @@ struct DaemonConfig {
   int64_t shutdown_grace_ticks = 8 * kTicksPerSecond;
   LogLevel log_level = LogLevel::Info;
   std::string ca_file;
+  std::string tls_cert, tls_key;       // serve HTTPS on the listeners
   std::vector<ConnectorInstanceConfig> connectors;
+  ReceiversConfig receivers;
+  std::vector<DestinationConfig> destinations;
+  const DestinationConfig* destination(std::string_view name) const;
 };
 
 struct DaemonConfigOptions {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "ccp/parse.h"
+#include "kql/kql.h"
 #include "json/value_json.h"
 
 namespace intake::engine {
@@ -67,6 +68,8 @@ void load_companions(Package& pkg, const fs::path& dir, const fs::path& skip, bo
       auto table = dcr::parse_table(*root, diag);
       append(pkg.diagnostics, diag);
       if (table) pkg.tables.push_back(std::move(*table));
+    } else if (strict && (f.filename() == "webhook.json" || f.filename() == "actions.json")) {
+      continue;  // read by load_package
     } else if (strict && f.filename() == "ui.json") {
       const Value* ui = root->get_ci("properties") ? root->get_ci("properties")->get_ci("connectorUiConfig") : nullptr;
       pkg.ui = ui ? *ui : *root;
@@ -121,8 +124,27 @@ Package load_package(const std::string& path, const ccp::Params& params) {
     pkg.name = fs::absolute(p).lexically_normal().filename().string();
     if (pkg.name.empty()) pkg.name = fs::absolute(p).lexically_normal().parent_path().filename().string();
     fs::path def = p / "definition.json";
-    pkg.definitions = ccp::load_definition_file(def.string(), params);
+    if (fs::exists(def, ec)) {
+      pkg.definitions = ccp::load_definition_file(def.string(), params);
+    } else {
+      pkg.definitions.path = def.string();
+    }
     load_companions(pkg, p, def, true);
+    if (!fs::exists(def, ec) && !pkg.rule) {
+      ccp::Diagnostics diag(p.string());
+      diag.error("", "not a package: it has neither definition.json (polling) nor a DCR (pushed data)");
+      append(pkg.diagnostics, diag);
+    }
+    if (fs::path hook = p / "webhook.json"; fs::exists(hook, ec)) {
+      ccp::Diagnostics diag(hook.string());
+      if (auto root = read_json(hook, diag)) {
+        pkg.webhook = receive::parse_webhook_spec(*root, diag);
+        if (pkg.webhook && pkg.rule && !pkg.rule->stream(pkg.webhook->stream)) {
+          diag.error("/stream", "the DCR declares no stream '" + pkg.webhook->stream + "'");
+        }
+      }
+      append(pkg.diagnostics, diag);
+    }
     pkg.functions = load_package_functions(path);
   } else {
     pkg.definitions = ccp::load_definition_file(path, params);
@@ -149,6 +171,20 @@ Package load_package(const std::string& path, const ccp::Params& params) {
         diag.error("/properties/streamDeclarations", "no declaration for stream '" + d.dcr.stream_name + "' used by connection '" +
                                                          d.name + "'");
         append(pkg.diagnostics, diag);
+      }
+    }
+    // Every transform must compile against its input stream, whether a poller or a receiver uses it.
+    for (size_t i = 0; i < pkg.rule->flows.size(); ++i) {
+      const auto& f = pkg.rule->flows[i];
+      if (f.transform_kql.empty()) continue;
+      for (const auto& name : f.streams) {
+        const dcr::StreamDeclaration* decl = pkg.rule->stream(name);
+        if (!decl) continue;
+        if (auto t = kql::Transform::compile(f.transform_kql, decl->schema); !t) {
+          ccp::Diagnostics diag(pkg.rule->source);
+          diag.error("/properties/dataFlows/" + std::to_string(i) + "/transformKql", t.error().str());
+          append(pkg.diagnostics, diag);
+        }
       }
     }
     for (const auto& f : pkg.rule->flows) {

@@ -1,7 +1,9 @@
 // A connector package: the definition (one or more polling connections), the DCR that shapes
 // its stream, the table schemas and the UI config. Loaded from a package folder
-// (definition.json, dcr.json, table*.json, ui.json) or from a lone definition file, in which
-// case the DCR and tables are looked up among its sibling files (as solutions ship them).
+// (definition.json, dcr.json, table*.json, ui.json, and for pushed data webhook.json) or from a
+// lone definition file, in which case the DCR and tables are looked up among its sibling files
+// (as solutions ship them). A folder without definition.json is a push-only package: its DCR
+// serves the receivers.
 #pragma once
 
 #include <optional>
@@ -10,6 +12,7 @@
 
 #include "ccp/load.h"
 #include "dcr/dcr.h"
+#include "receive/webhook.h"
 
 namespace intake::engine {
 
@@ -20,11 +23,13 @@ struct Package {
   std::optional<dcr::Rule> rule;
   std::vector<dcr::Table> tables;
   Value ui;                            // connectorUiConfig (null when absent)
+  std::optional<receive::WebhookSpec> webhook;  // webhook.json: how pushed alerts are read
   // KQL functions shipped as functions/<Name>.kql (parsers such as SentinelOne), by name.
   std::vector<std::pair<std::string, std::string>> functions;
   std::vector<ccp::Diagnostic> diagnostics;  // of the DCR, tables and UI files
 
   bool has_errors() const;
+  bool push_only() const { return definitions.definitions.empty() && definitions.connector_resources == 0; }
   // Every diagnostic of every file, definitions first.
   std::vector<ccp::Diagnostic> all_diagnostics() const;
   const dcr::Table* table(std::string_view name) const;

@@ -87,6 +87,10 @@ void RowMapper::learn(dom::element event) {
 
 Row RowMapper::map(dom::element event) {
   if (infer_) learn(event);
+  return map_known(event);
+}
+
+Row RowMapper::map_known(dom::element event) const {
   Row row(schema_.columns.size());
   dom::object obj;
   if (event.get(obj) != simdjson::SUCCESS) {

@@ -22,6 +22,9 @@ class RowMapper {
 
   // Maps one event; for an inferring mapper new columns are appended to schema() first.
   Row map(simdjson::dom::element event);
+  // Maps one event onto the current schema without learning from it. Thread-safe (receivers map
+  // concurrent requests of one declared stream with it).
+  Row map_known(simdjson::dom::element event) const;
   const Schema& schema() const { return schema_; }
   bool inferred() const { return infer_; }
 

@@ -155,6 +155,67 @@ http::ServerResponse handle(engine::Daemon& d, const http::ServerRequest& req) {
   return error_json(404, "not found: " + path, d);
 }
 
+Result<std::vector<Listener>> start_listeners(engine::Daemon& daemon) {
+  const engine::DaemonConfig& cfg = daemon.config();
+  const engine::ReceiversConfig& rc = cfg.receivers;
+  bool own_listener = rc.listen.has_value();
+  receive::Receivers* receivers = daemon.receivers().empty() ? nullptr : &daemon.receivers();
+  auto options = [&](const std::string& host, uint16_t port) {
+    http::ServerOptions o;
+    o.host = host;
+    o.port = port;
+    o.tls_cert_file = cfg.tls_cert;
+    o.tls_key_file = cfg.tls_key;
+    o.max_body_bytes = 32 << 20;
+    o.read_timeout_seconds = static_cast<int>(std::max<int64_t>(1, rc.read_timeout_ticks / kTicksPerSecond));
+    return o;
+  };
+  auto url_of = [&](const std::string& host, const http::HttpServer& server) {
+    std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    return std::string(server.tls() ? "https" : "http") + "://" + h + ":" + std::to_string(server.port());
+  };
+  std::vector<Listener> out;
+  {
+    http::ServerOptions o = options(cfg.listen_host, cfg.listen_port);
+    o.threads = receivers && !own_listener ? std::max(2, rc.threads) : 2;
+    if (receivers && !own_listener) o.max_connections = rc.max_connections;
+    bool with_receivers = receivers && !own_listener;
+    o.body_limit = [receivers, with_receivers](std::string_view, std::string_view target) {
+      if (with_receivers) {
+        if (auto l = receivers->body_limit(target)) return *l;
+      }
+      return http::BodyLimit{1 << 20, http::ServerResponse::text(413, "request body too large\n")};
+    };
+    auto server = http::HttpServer::start(o, [&daemon, receivers, with_receivers](const http::ServerRequest& req) {
+      if (with_receivers) {
+        if (auto r = receivers->handle(req)) return std::move(*r);
+      }
+      return handle(daemon, req);
+    });
+    if (!server) return std::unexpected(server.error());
+    std::string url = url_of(cfg.listen_host, **server);
+    out.push_back(Listener{"daemon", std::move(*server), url});
+  }
+  if (receivers && own_listener) {
+    http::ServerOptions o = options(rc.listen->first, rc.listen->second);
+    o.threads = rc.threads;
+    o.max_connections = rc.max_connections;
+    o.body_limit = [receivers](std::string_view, std::string_view target) {
+      if (auto l = receivers->body_limit(target)) return *l;
+      return http::BodyLimit{1 << 20, http::ServerResponse::text(413, "request body too large\n")};
+    };
+    auto server = http::HttpServer::start(o, [receivers](const http::ServerRequest& req) {
+      if (auto r = receivers->handle(req)) return std::move(*r);
+      if (req.path == "/healthz") return http::ServerResponse::text(200, "ok\n");
+      return http::ServerResponse::text(404, "not found: " + req.path + "\n");
+    });
+    if (!server) return std::unexpected(server.error());
+    std::string url = url_of(rc.listen->first, **server);
+    out.push_back(Listener{"receivers", std::move(*server), url});
+  }
+  return out;
+}
+
 Result<std::unique_ptr<http::HttpServer>> start_status_server(engine::Daemon& daemon, const std::string& host, uint16_t port) {
   http::ServerOptions o;
   o.host = host;

@@ -18,6 +18,17 @@ http::ServerResponse handle(engine::Daemon& daemon, const http::ServerRequest& r
 // Binds host:port (port 0 picks a free one) and serves until stopped. Errors name the address.
 Result<std::unique_ptr<http::HttpServer>> start_status_server(engine::Daemon& daemon, const std::string& host, uint16_t port);
 
+struct Listener {
+  std::string name;  // "daemon" or "receivers"
+  std::unique_ptr<http::HttpServer> server;
+  std::string url;
+};
+
+// The daemon's listeners as configured: `listen` (status page, API, metrics, and the receivers
+// unless they have a listener of their own at receivers.listen), HTTPS when tls.cert/tls.key are
+// set. Errors name the address.
+Result<std::vector<Listener>> start_listeners(engine::Daemon& daemon);
+
 // Embedded static files (generated from src/web/assets at build time): path -> (type, body).
 struct Asset {
   const char* path;
