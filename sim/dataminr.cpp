@@ -1,5 +1,7 @@
 #include "sim/dataminr.h"
 
+#include <simdjson.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
@@ -264,8 +266,15 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
   bool is_token = request.path == "/auth/2/token";
   bool is_lists = request.path == "/account/2/get_lists";
   bool is_alerts = request.path == "/api/3/alerts" || request.path == "/alerts/2/get_alert";
-  if (!is_token && !is_lists && !is_alerts) return http::ServerResponse::json(404, dm_error(404, "Not found"));
-  if (request.method != (is_token ? "POST" : "GET")) return http::ServerResponse::json(405, dm_error(405, "Method not allowed"));
+  bool is_settings = request.path == "/integration/1/settings" || request.path == "/integration/1/settings/";
+  if (request.path == "/_sim/dataminr/settings") {
+    std::lock_guard lock(mutex_);
+    std::string body = "[";
+    for (size_t i = 0; i < settings_.size(); ++i) body += (i ? "," : "") + settings_[i];
+    return http::ServerResponse::json(200, body + "]");
+  }
+  if (!is_token && !is_lists && !is_alerts && !is_settings) return http::ServerResponse::json(404, dm_error(404, "Not found"));
+  if (request.method != (is_token || is_settings ? "POST" : "GET")) return http::ServerResponse::json(405, dm_error(405, "Method not allowed"));
   int64_t number = 0;
   switch (faults_.next(&number)) {
     case FaultPlan::Fault::Drop: {
@@ -299,6 +308,7 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
     }
   }
   if (auto r = check_token(request)) return *r;
+  if (is_settings) return settings(request);
   if (is_lists) {
     std::string body;
     JsonOut j(body);
@@ -321,6 +331,35 @@ http::ServerResponse Simulator::serve(const http::ServerRequest& request) {
     return http::ServerResponse::json(200, std::move(body));
   }
   return alerts(request);
+}
+
+// RTAP registration (integration/1/settings): the watchlists to deliver and where to.
+http::ServerResponse Simulator::settings(const http::ServerRequest& request) {
+  auto bad = [](std::string_view m) { return http::ServerResponse::json(400, dm_error(101, m)); };
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (parser.parse(request.body).get(root) != simdjson::SUCCESS) return bad("Invalid JSON body");
+  simdjson::dom::array lists;
+  if (root["watchlists"].get(lists) != simdjson::SUCCESS || lists.size() == 0) return bad("watchlists must be a non-empty array");
+  auto known = list_ids();
+  for (auto w : lists) {
+    int64_t id = 0;
+    if (w["id"].get(id) != simdjson::SUCCESS || std::find(known.begin(), known.end(), id) == known.end()) {
+      return bad("Unknown watchlist id in watchlists");
+    }
+    simdjson::dom::array brands;
+    if (w["brands"].get(brands) != simdjson::SUCCESS || brands.size() == 0) return bad("Each watchlist needs brands");
+  }
+  std::string_view type, hook, token;
+  if (root["deliveryType"].get(type) != simdjson::SUCCESS || type != "ms_sentinel") return bad("deliveryType must be ms_sentinel");
+  if (root["deliveryInfo"]["webhook"].get(hook) != simdjson::SUCCESS || !(hook.starts_with("https://") || hook.starts_with("http://"))) {
+    return bad("deliveryInfo.webhook must be a URL");
+  }
+  if (root["deliveryInfo"]["authToken"].get(token) != simdjson::SUCCESS || token.empty()) return bad("deliveryInfo.authToken is required");
+  std::lock_guard lock(mutex_);
+  settings_.push_back(std::string(simdjson::minify(root)));
+  int64_t id = 90000 + static_cast<int64_t>(settings_.size());
+  return http::ServerResponse::json(200, "{\"deliverySettingId\":" + std::to_string(id) + "}");
 }
 
 http::ServerResponse Simulator::alerts(const http::ServerRequest& request) {

@@ -2,7 +2,8 @@
 // /auth/2/token (grant_type api_key | refresh_token, form) -> {"dmaToken","refreshToken","expire"
 // (epoch ms)}, `Authorization: Dmauth <token>`, GET /account/2/get_lists (watchlists by type),
 // GET /api/3/alerts (alertversion, lists, num, from/to cursors) -> {"data":{"alerts":[..],"from","to"}}
-// with 401 code 103, 429 code 105 + x-rate-limit-reset (epoch ms). Alerts become visible when their
+// with 401 code 103, 429 code 105 + x-rate-limit-reset (epoch ms); POST /integration/1/settings
+// registers an RTAP delivery (watchlists, ms_sentinel webhook and token) -> {"deliverySettingId"}. Alerts become visible when their
 // eventTime has passed on the injectable clock, so forward paging ends on an empty page.
 // Push side: `intake-sim dataminr --push-to URL` POSTs RTAP-shaped alerts to a receiver and exits.
 #pragma once
@@ -53,6 +54,7 @@ class Simulator {
   http::ServerResponse token(const http::ServerRequest& request);
   std::optional<http::ServerResponse> check_token(const http::ServerRequest& request);
   http::ServerResponse alerts(const http::ServerRequest& request);
+  http::ServerResponse settings(const http::ServerRequest& request);
 
   Options options_;
   std::shared_ptr<Recorder> recorder_;
@@ -63,6 +65,7 @@ class Simulator {
   std::mutex mutex_;
   std::map<std::string, int64_t> tokens_;  // dmaToken -> expiry (ms)
   std::map<std::string, int> refresh_tokens_;
+  std::vector<std::string> settings_;  // RTAP registrations received (GET /_sim/dataminr/settings)
 };
 
 // One RTAP push alert (what Dataminr POSTs to a Sentinel webhook): index, headline, alertType,

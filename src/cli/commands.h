@@ -69,6 +69,16 @@ struct TestArgs {
 };
 int run_test(const TestArgs& args);
 
+struct ActionArgs {
+  std::string target;   // instance or webhook name (with --config), or a package folder
+  std::string action;   // empty: list the actions
+  std::vector<std::string> params;
+  std::string config;
+  std::string ca_file;
+  bool list = false;
+};
+int run_action(const ActionArgs& args);
+
 struct BackfillArgs {
   std::string name;
   std::string config = "intake.yaml";

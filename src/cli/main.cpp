@@ -81,6 +81,15 @@ int main(int argc, char** argv) {
   backfill->add_option("--from", ba.from, "Start of the range (ISO 8601, or 7d/12h/30m ago)")->required();
   backfill->add_option("--to", ba.to, "End of the range (ISO 8601, or a duration ago; default: now)");
 
+  ActionArgs aa;
+  auto* action = app.add_subcommand("action", "Run one of a package's actions (actions.json), or list them");
+  action->add_option("target", aa.target, "Package folder, or an instance or webhook of --config")->required();
+  action->add_option("action", aa.action, "The action's name (omit to list the actions)");
+  action->add_option("--param,-p", aa.params, "Parameter NAME=VALUE: the action's, or the package's (values may use ${ENV_VAR})");
+  action->add_option("--config,-c", aa.config, "Daemon YAML file whose instance or webhook `target` names");
+  action->add_option("--ca-file", aa.ca_file, "Extra CA bundle (PEM) to trust for HTTPS");
+  action->add_flag("--list", aa.list, "List the package's actions and their parameters");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -95,6 +104,7 @@ int main(int argc, char** argv) {
     if (*run) return run_daemon(ra);
     if (*test) return run_test(ta);
     if (*backfill) return run_backfill(ba);
+    if (*action) return run_action(aa);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
     return kExitRuntime;

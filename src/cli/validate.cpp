@@ -17,15 +17,19 @@ int run_validate(const ValidateArgs& args) {
       if (is_error || !args.quiet_warnings) std::cout << (is_error ? "error: " : "warning: ") << d.error.str() << "\n";
     }
     if (own == 0) {
-      std::cout << "ok: " << path << " (" << pkg.definitions.definitions.size() << " connection"
-                << (pkg.definitions.definitions.size() == 1 ? "" : "s");
+      std::cout << "ok: " << path << " (";
+      if (pkg.push_only()) std::cout << "pushed data only";
+      else std::cout << pkg.definitions.definitions.size() << " connection" << (pkg.definitions.definitions.size() == 1 ? "" : "s");
       for (const auto& def : pkg.definitions.definitions) {
         std::cout << "; " << (def.name.empty() ? "<unnamed>" : def.name) << ": "
                   << (def.kind == ccp::ConnectorKind::APIPolling ? "APIPolling" : "RestApiPoller") << ", auth "
                   << auth::scheme_name(def.auth) << ", paging " << ccp::paging_type_name(def.paging.type);
       }
       if (pkg.rule) std::cout << "; DCR with " << pkg.rule->flows.size() << " flow(s)";
+      if (pkg.webhook) std::cout << "; webhook to " << pkg.webhook->stream;
+      if (!pkg.actions.empty()) std::cout << "; " << pkg.actions.size() << " action(s)";
       std::cout << ")\n";
+      std::cout.flush();
     }
     errors += own;
   }

@@ -83,7 +83,25 @@ std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(Daemon
     }
     d->instances_.push_back(*inst);
   }
-  auto receivers = build_receivers(d->config_, *d->ws_.writer, {}, {}, d->clock_);
+  // Webhook commands run package actions with the webhook's parameters, one at a time each.
+  ActionRunnerFactory actions = [ca = d->config_.ca_file](const Package& pkg, const ccp::Params& params) -> receive::ActionRunner {
+    auto runner = ActionRunner::create(pkg, params, ca);
+    if (!runner) {
+      Error e = runner.error();
+      return [e](const std::string&, const ccp::Params&) -> Result<std::string> { return std::unexpected(e); };
+    }
+    auto shared = std::shared_ptr<ActionRunner>(std::move(*runner));
+    auto mutex = std::make_shared<std::mutex>();
+    return [shared, mutex](const std::string& action, const ccp::Params& args) -> Result<std::string> {
+      std::lock_guard lock(*mutex);
+      auto out = shared->run(action, args);
+      Redactor redact;
+      for (const auto& s : shared->secrets()) redact.add(s);
+      if (!out) return fail("action " + action, redact(out.error().str()));
+      return out->result;
+    };
+  };
+  auto receivers = build_receivers(d->config_, *d->ws_.writer, {}, actions, d->clock_);
   if (!receivers) errors.insert(errors.end(), receivers.error().begin(), receivers.error().end());
   else d->receivers_ = std::move(*receivers);
   if (!errors.empty()) return std::unexpected(std::move(errors));

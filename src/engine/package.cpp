@@ -135,6 +135,11 @@ Package load_package(const std::string& path, const ccp::Params& params) {
       diag.error("", "not a package: it has neither definition.json (polling) nor a DCR (pushed data)");
       append(pkg.diagnostics, diag);
     }
+    if (fs::path file = p / "actions.json"; fs::exists(file, ec)) {
+      ccp::Diagnostics diag(file.string());
+      if (auto root = read_json(file, diag)) pkg.actions = parse_actions(*root, diag);
+      append(pkg.diagnostics, diag);
+    }
     if (fs::path hook = p / "webhook.json"; fs::exists(hook, ec)) {
       ccp::Diagnostics diag(hook.string());
       if (auto root = read_json(hook, diag)) {

@@ -12,6 +12,7 @@
 
 #include "ccp/load.h"
 #include "dcr/dcr.h"
+#include "engine/actions.h"
 #include "receive/webhook.h"
 
 namespace intake::engine {
@@ -24,6 +25,7 @@ struct Package {
   std::vector<dcr::Table> tables;
   Value ui;                            // connectorUiConfig (null when absent)
   std::optional<receive::WebhookSpec> webhook;  // webhook.json: how pushed alerts are read
+  std::vector<ActionSpec> actions;              // actions.json: named operations (intake action)
   // KQL functions shipped as functions/<Name>.kql (parsers such as SentinelOne), by name.
   std::vector<std::pair<std::string, std::string>> functions;
   std::vector<ccp::Diagnostic> diagnostics;  // of the DCR, tables and UI files
