@@ -26,7 +26,14 @@ Process::Process(std::vector<std::string> argv, const std::filesystem::path& log
   out_path_ = log_dir / (base + ".out");
   err_path_ = log_dir / (base + ".err");
   std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) env.emplace_back(*e);
+  // An extra entry replaces an inherited one of the same name (execve would take the first).
+  auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    bool replaced = false;
+    for (const auto& x : extra_env) replaced = replaced || name_of(x) == name_of(entry);
+    if (!replaced) env.push_back(std::move(entry));
+  }
   for (auto& e : extra_env) env.push_back(e);
   std::vector<char*> cargv, cenv;
   for (auto& a : argv) cargv.push_back(a.data());

@@ -23,7 +23,7 @@ struct RunResult {
 class Process {
  public:
   // Starts `argv[0]` with the arguments; stdout and stderr go to files under `log_dir`.
-  // Extra environment entries are "NAME=value".
+  // Extra environment entries are "NAME=value"; they replace inherited ones of the same name.
   Process(std::vector<std::string> argv, const std::filesystem::path& log_dir,
           std::vector<std::string> extra_env = {});
   ~Process();  // SIGKILLs the child if still running

@@ -44,6 +44,19 @@ TempDir::~TempDir() {
   fs::remove_all(path_, ec);
 }
 
+std::string find_program(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (size_t pos = 0; pos <= dirs.size();) {
+    size_t colon = dirs.find(':', pos);
+    if (colon == std::string::npos) colon = dirs.size();
+    std::filesystem::path candidate = std::filesystem::path(dirs.substr(pos, colon - pos)) / name;
+    if (!dirs.substr(pos, colon - pos).empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate.string();
+    pos = colon + 1;
+  }
+  return name;
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream ss;

@@ -29,6 +29,8 @@ class TempDir {
 };
 
 std::string read_file(const std::filesystem::path& p);
+// The full path of a program found on PATH (tests start processes with execve), or the name itself.
+std::string find_program(const std::string& name);
 void write_file(const std::filesystem::path& p, const std::string& content);
 
 // Polls `ready` until it returns true or the deadline passes; returns the last result.
