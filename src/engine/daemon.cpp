@@ -588,6 +588,24 @@ std::string Daemon::metrics() const {
   t.health_rows = health_rows_;
   t.reloads = reloads_;
   t.reload_failures = reload_failures_;
+  if (receivers_) {
+    auto& rx = receivers_->receivers;
+    if (rx.data_collector) {
+      auto c = rx.data_collector->counters();
+      t.receivers.push_back({"data_collector", c.requests, c.accepted, c.records, c.refused});
+    }
+    if (rx.logs_ingestion) {
+      auto c = rx.logs_ingestion->counters();
+      t.receivers.push_back({"logs_ingestion", c.requests, c.accepted, c.records, c.refused});
+    }
+    if (rx.webhooks) {
+      auto c = rx.webhooks->counters();
+      t.receivers.push_back({"webhook", c.requests, c.accepted, c.events, c.refused});
+    }
+  }
+  auto ws = ws_.writer->stats();
+  t.writer_transactions = ws.transactions;
+  t.writer_batches = ws.batches;
   return redact(render_prometheus(t));
 }
 

@@ -139,6 +139,17 @@ std::string render_prometheus(const DaemonTelemetry& t) {
   w.sample("intake_scheduler_drift_seconds_bucket", "le=\"+Inf\"", double(cum));
   w.sample("intake_scheduler_drift_seconds_sum", "", t.drift.sum_seconds);
   w.sample("intake_scheduler_drift_seconds_count", "", double(cum));
+  w.head("intake_receiver_requests_total", "counter", "Requests to the receivers, by receiver and result.");
+  for (const auto& r : t.receivers) {
+    w.sample("intake_receiver_requests_total", "receiver=\"" + r.receiver + "\",result=\"accepted\"", double(r.accepted));
+    w.sample("intake_receiver_requests_total", "receiver=\"" + r.receiver + "\",result=\"refused\"", double(r.refused));
+  }
+  w.head("intake_receiver_events_total", "counter", "Records accepted by the receivers.");
+  for (const auto& r : t.receivers) w.sample("intake_receiver_events_total", "receiver=\"" + r.receiver + "\"", double(r.records));
+  w.head("intake_workspace_transactions_total", "counter", "Workspace commits (each holds one or more batches: group commit).");
+  w.sample("intake_workspace_transactions_total", "", double(t.writer_transactions));
+  w.head("intake_workspace_batches_total", "counter", "Batches committed to the workspace (pages, pushed requests, health rows).");
+  w.sample("intake_workspace_batches_total", "", double(t.writer_batches));
   w.head("intake_health_rows_total", "counter", "Rows written to the SentinelHealth table.");
   w.sample("intake_health_rows_total", "", double(t.health_rows));
   w.head("intake_config_reloads_total", "counter", "Configuration reloads (SIGHUP), by result.");

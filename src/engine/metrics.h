@@ -40,6 +40,12 @@ class ConnectorMetrics {
   std::atomic<int64_t> lag_ms_{-1000};
 };
 
+// One receiver's counters (the same contract: received, written, refused).
+struct ReceiverTelemetry {
+  std::string receiver;  // data_collector | logs_ingestion | webhook
+  int64_t requests = 0, accepted = 0, records = 0, refused = 0;
+};
+
 struct DaemonTelemetry {
   std::vector<std::pair<std::string, ConnectorMetrics::Snapshot>> connectors;  // by instance name
   size_t queue_depth = 0;
@@ -48,6 +54,8 @@ struct DaemonTelemetry {
   DriftStats drift;
   int64_t health_rows = 0;
   int64_t reloads = 0, reload_failures = 0;
+  std::vector<ReceiverTelemetry> receivers;
+  int64_t writer_transactions = 0, writer_batches = 0;
 };
 
 // Prometheus text exposition format 0.0.4.

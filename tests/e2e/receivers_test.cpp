@@ -85,6 +85,18 @@ class ReceiversE2E : public DaemonE2E {
     return {resp->status, resp->body};
   }
 
+  HttpResult get(const std::string& path) {
+    intake::http::ClientOptions o;
+    o.ca_file = cert_.first;
+    auto client = intake::http::Client::create(o).value();
+    intake::http::Request req;
+    req.url = url_ + path;
+    req.headers = {{"Authorization", std::string("Bearer ") + kBearer}};
+    auto resp = client->send(req, 30s);
+    if (!resp) return {0, resp.error().str()};
+    return {resp->status, resp->body};
+  }
+
   HttpResult data_collector(const std::string& body, const std::string& key, const std::string& date, const std::string& log_type = "Probe") {
     auto auth = intake::auth::shared_key_authorization(kWorkspaceId, key, body.size(), date).value();
     return post("/api/logs?api-version=2016-04-01", body,
@@ -152,6 +164,8 @@ TEST_F(ReceiversE2E, IndependentClientsThePythonSenderAndTheAzureSdk) {
   EXPECT_EQ(count("SELECT count(*) FROM PyProbe_CL WHERE Message_s LIKE '%Zürich'"), 500) << "UTF-8 bodies are signed by byte length";
   // time-generated-field: TimeGenerated is the record's own eventTime.
   EXPECT_EQ(count("SELECT count(*) FROM PyProbe_CL WHERE TimeGenerated != eventTime_t"), 0);
+  auto metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find("intake_receiver_events_total{receiver=\"data_collector\"} 1000"), std::string::npos) << metrics.body;
 
   fs::path modules = source_dir() / "tests/clients/node_modules/@azure/monitor-ingestion";
   ASSERT_TRUE(fs::exists(modules)) << "tests/clients has no node modules: run scripts/setup";
