@@ -59,6 +59,7 @@ struct ConnectorRuntime::Connection {
   std::unique_ptr<http::Client> client;
   std::unique_ptr<auth::Authenticator> auth;
   std::optional<Outputs> outputs;  // moved into the sink on the first run
+  RouteParts route;
   std::optional<json::JsonPath> dedup;
   std::unique_ptr<WorkspaceSink> sink;
 };
@@ -153,6 +154,14 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
     Outputs plan = plan_outputs(pkg, c->def);
     if (!plan.errors.empty()) return std::unexpected(std::move(plan.errors));
     c->outputs = std::move(plan);
+    if (spec.routes) {
+      std::string stream = c->def.dcr.stream_name.empty() ? c->outputs->tables.front().name : c->def.dcr.stream_name;
+      auto parts = spec.routes(spec.destinations, stream);
+      if (!parts) return std::unexpected(std::vector<Error>{parts.error()});
+      c->route = std::move(*parts);
+    } else {
+      c->route = workspace_only(spec.destinations);
+    }
     if (!c->def.dedup_key_json_path.empty()) {
       auto path = json::JsonPath::compile(c->def.dedup_key_json_path);
       if (!path) return std::unexpected(std::vector<Error>{path.error()});
@@ -216,8 +225,9 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     {
       std::lock_guard lock(ws.mutex);
       if (!c->sink) {
-        c->sink = std::make_unique<WorkspaceSink>(*ws.writer, c->key, std::move(c->outputs->mapper),
-                                                  StreamRouter(std::move(c->outputs->tables)), c->dedup, limits.clock);
+        c->sink = std::make_unique<WorkspaceSink>(
+            *ws.writer, c->key, std::move(c->outputs->mapper),
+            StreamRouter(std::move(c->outputs->tables), c->route.to_workspace, c->route.remotes), c->dedup, limits.clock);
         c->outputs.reset();
       }
       auto state = ws.ws->state(c->key);
@@ -263,6 +273,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     auto poller = poll::Poller::create(c->def, *c->client, *c->auth, popts);
     if (!poller) return failed(poller.error());
     int64_t rows_before = c->sink->stats().rows_written, dups_before = c->sink->stats().duplicates_dropped;
+    c->sink->hold_while(c->route.busy, limits.stop);
     auto stats = (*poller)->run(cp, *c->sink);
     report.rows += c->sink->stats().rows_written - rows_before;
     report.duplicates += c->sink->stats().duplicates_dropped - dups_before;

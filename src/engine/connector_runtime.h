@@ -15,7 +15,9 @@
 
 #include "ccp/placeholders.h"
 #include "core/time.h"
+#include "engine/daemon_config.h"
 #include "engine/package.h"
+#include "engine/receiver_setup.h"
 #include "engine/redact.h"
 #include "engine/workspace_sink.h"
 #include "poll/poller.h"
@@ -53,6 +55,9 @@ struct RuntimeSpec {
   std::string connection;              // only this connection (default: all active)
   std::string ca_file;
   std::function<bool()> abort;         // aborts in-flight requests (shutdown)
+  std::vector<Route> destinations;     // where the rows go (empty: the workspace)
+  // Turns the routes into router parts (remote destinations); none: the workspace only.
+  std::function<Result<RouteParts>(const std::vector<Route>&, const std::string& stream)> routes;
 };
 
 struct RunLimits {

@@ -72,6 +72,9 @@ std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(Daemon
   if (auto ok = d->ws_.open(d->config_.workspace); !ok) {
     return std::unexpected(std::vector<Error>{ok.error().within(d->config_.path + ":/workspace")});
   }
+  auto delivery = DeliveryManager::create(d->config_, &log, d->clock_);
+  if (!delivery) return std::unexpected(delivery.error());
+  d->delivery_ = std::move(*delivery);
   auto qws = sinks::Workspace::open(d->config_.workspace);
   if (!qws) return std::unexpected(std::vector<Error>{qws.error().within(d->config_.path + ":/workspace")});
   d->query_ws_.ws = std::move(*qws);
@@ -101,7 +104,9 @@ std::expected<std::unique_ptr<Daemon>, std::vector<Error>> Daemon::create(Daemon
       return out->result;
     };
   };
-  auto receivers = build_receivers(d->config_, *d->ws_.writer, {}, actions, d->clock_);
+  DeliveryManager* delivery_ptr = d->delivery_.get();
+  RouteResolver routes = [delivery_ptr](const std::vector<Route>& r, const std::string& stream) { return delivery_ptr->resolve(r, stream); };
+  auto receivers = build_receivers(d->config_, *d->ws_.writer, routes, actions, d->clock_);
   if (!receivers) errors.insert(errors.end(), receivers.error().begin(), receivers.error().end());
   else d->receivers_ = std::move(*receivers);
   if (!errors.empty()) return std::unexpected(std::move(errors));
@@ -124,6 +129,9 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
     spec.connection = c.connection;
     spec.ca_file = config_.ca_file;
     spec.abort = [this] { return abort_requests_.load(); };
+    spec.destinations = c.destinations;
+    DeliveryManager* delivery = delivery_.get();
+    spec.routes = [delivery](const std::vector<Route>& r, const std::string& stream) { return delivery->resolve(r, stream); };
     auto opened = ConnectorRuntime::open(spec);
     if (!opened) {
       std::vector<Error> errors;
@@ -190,6 +198,22 @@ void Daemon::refresh_redactor() {
     if (receivers_) {
       for (const auto& s : receivers_->secrets) r.add(s);
     }
+    for (const auto& dst : config_.destinations) {
+      for (const auto* s : {&dst.client_secret, &dst.token}) {
+        if (!s->empty()) r.add(*s);
+      }
+      // A libpq connection string may carry a password (password=... or user:pass@ in a URI).
+      if (auto at = dst.connection.find("password="); at != std::string::npos) {
+        std::string rest = dst.connection.substr(at + 9);
+        std::string pw = rest.substr(0, rest.find(' '));
+        if (!pw.empty()) r.add(pw);
+      }
+      if (auto scheme = dst.connection.find("://"); scheme != std::string::npos) {
+        auto at = dst.connection.find('@', scheme);
+        auto colon = dst.connection.find(':', scheme + 3);
+        if (at != std::string::npos && colon != std::string::npos && colon < at) r.add(dst.connection.substr(colon + 1, at - colon - 1));
+      }
+    }
     redactor_ = r;
   }
   log_.set_redactor(r);
@@ -219,7 +243,12 @@ void Daemon::schedule(const std::shared_ptr<Instance>& inst) {
                   [this, inst](const std::atomic<bool>& cancel) { run_instance(*inst, cancel); }, true);
 }
 
+std::vector<DestinationStatus> Daemon::destinations() const { return delivery_ ? delivery_->status() : std::vector<DestinationStatus>{}; }
+
 void Daemon::start() {
+  if (auto ok = delivery_->start(config_.workspace); !ok) {
+    log_.log(LogLevel::Error, "Delivery not started.", {{"error", ok.error().str()}});
+  }
   SchedulerOptions so;
   so.workers = config_.workers;
   so.max_jitter_ticks = config_.max_jitter_ticks;
@@ -434,6 +463,8 @@ bool Daemon::stop() {
     abort_requests_ = true;
   }
   idle = scheduler_->stop(grace - abort_after);
+  // Entries still in the spool are delivered after the next start.
+  delivery_->stop();
   DriftStats drift = scheduler_->drift();
   char figures[160];
   std::snprintf(figures, sizeof figures, "p50_s=%g p99_s=%g max_s=%.3f fires=%lld", drift.quantile(0.5), drift.quantile(0.99),
@@ -602,6 +633,13 @@ std::string Daemon::metrics() const {
       auto c = rx.webhooks->counters();
       t.receivers.push_back({"webhook", c.requests, c.accepted, c.events, c.refused});
     }
+  }
+  DateTime now = clock_();
+  for (const auto& d : destinations()) {
+    DestinationTelemetry dt{d.name, d.type, d.spooled_entries, d.spooled_rows, d.spooled_bytes, 0, d.delivered_rows, d.requests,
+                            d.retries, d.errors, d.rejected, d.busy};
+    if (d.oldest) dt.oldest_age_seconds = static_cast<double>(std::max<int64_t>(0, now.ticks - d.oldest->ticks)) / kTicksPerSecond;
+    t.destinations.push_back(std::move(dt));
   }
   auto ws = ws_.writer->stats();
   t.writer_transactions = ws.transactions;

@@ -14,6 +14,7 @@
 
 #include "engine/connector_runtime.h"
 #include "engine/daemon_config.h"
+#include "engine/delivery.h"
 #include "engine/health.h"
 #include "engine/log.h"
 #include "engine/metrics.h"
@@ -73,6 +74,8 @@ class Daemon {
   // The receivers configured under receivers: (empty when none). Their routes do not change on
   // reload; a changed receivers: section is applied at the next start.
   receive::Receivers& receivers() { return receivers_->receivers; }
+  // The remote destinations' spools and delivery (empty without destinations:).
+  std::vector<DestinationStatus> destinations() const;
 
  private:
   struct Instance;
@@ -89,6 +92,7 @@ class Daemon {
   Clock clock_;
   SharedWorkspace ws_;
   mutable SharedWorkspace query_ws_;
+  std::unique_ptr<DeliveryManager> delivery_;  // before the receivers and instances that route to it
   std::unique_ptr<ReceiverSet> receivers_;
   std::unique_ptr<Scheduler> scheduler_;
   mutable std::mutex mutex_;  // instances_, redactor_

@@ -146,6 +146,25 @@ std::string render_prometheus(const DaemonTelemetry& t) {
   }
   w.head("intake_receiver_events_total", "counter", "Records accepted by the receivers.");
   for (const auto& r : t.receivers) w.sample("intake_receiver_events_total", "receiver=\"" + r.receiver + "\"", double(r.records));
+  auto dest = [](const DestinationTelemetry& d) { return "destination=\"" + escape_label(d.name) + "\",type=\"" + d.type + "\""; };
+  w.head("intake_spool_entries", "gauge", "Entries waiting in a destination's spool.");
+  for (const auto& d : t.destinations) w.sample("intake_spool_entries", dest(d), double(d.spooled_entries));
+  w.head("intake_spool_rows", "gauge", "Rows waiting in a destination's spool.");
+  for (const auto& d : t.destinations) w.sample("intake_spool_rows", dest(d), double(d.spooled_rows));
+  w.head("intake_spool_bytes", "gauge", "Bytes waiting in a destination's spool.");
+  for (const auto& d : t.destinations) w.sample("intake_spool_bytes", dest(d), double(d.spooled_bytes));
+  w.head("intake_spool_oldest_age_seconds", "gauge", "Age of the oldest entry in a destination's spool (0 when empty).");
+  for (const auto& d : t.destinations) w.sample("intake_spool_oldest_age_seconds", dest(d), d.oldest_age_seconds);
+  w.head("intake_spool_full", "gauge", "1 while a destination's spool is over its limit and its sources are held back.");
+  for (const auto& d : t.destinations) w.sample("intake_spool_full", dest(d), d.busy ? 1 : 0);
+  w.head("intake_delivered_rows_total", "counter", "Rows a destination acknowledged.");
+  for (const auto& d : t.destinations) w.sample("intake_delivered_rows_total", dest(d), double(d.delivered_rows));
+  w.head("intake_delivery_requests_total", "counter", "Requests (or transactions) sent to a destination, retries included.");
+  for (const auto& d : t.destinations) w.sample("intake_delivery_requests_total", dest(d), double(d.requests));
+  w.head("intake_delivery_errors_total", "counter", "Failed delivery attempts (retried later; nothing is dropped).");
+  for (const auto& d : t.destinations) w.sample("intake_delivery_errors_total", dest(d), double(d.errors));
+  w.head("intake_delivery_rejected_total", "counter", "Spool entries a destination refused for good, kept in _intake_dead_letters.");
+  for (const auto& d : t.destinations) w.sample("intake_delivery_rejected_total", dest(d), double(d.rejected));
   w.head("intake_workspace_transactions_total", "counter", "Workspace commits (each holds one or more batches: group commit).");
   w.sample("intake_workspace_transactions_total", "", double(t.writer_transactions));
   w.head("intake_workspace_batches_total", "counter", "Batches committed to the workspace (pages, pushed requests, health rows).");

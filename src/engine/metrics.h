@@ -46,6 +46,14 @@ struct ReceiverTelemetry {
   int64_t requests = 0, accepted = 0, records = 0, refused = 0;
 };
 
+struct DestinationTelemetry {
+  std::string name, type;
+  int64_t spooled_entries = 0, spooled_rows = 0, spooled_bytes = 0;
+  double oldest_age_seconds = 0;
+  int64_t delivered_rows = 0, requests = 0, retries = 0, errors = 0, rejected = 0;
+  bool busy = false;
+};
+
 struct DaemonTelemetry {
   std::vector<std::pair<std::string, ConnectorMetrics::Snapshot>> connectors;  // by instance name
   size_t queue_depth = 0;
@@ -55,6 +63,7 @@ struct DaemonTelemetry {
   int64_t health_rows = 0;
   int64_t reloads = 0, reload_failures = 0;
   std::vector<ReceiverTelemetry> receivers;
+  std::vector<DestinationTelemetry> destinations;
   int64_t writer_transactions = 0, writer_batches = 0;
 };
 

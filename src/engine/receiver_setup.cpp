@@ -93,7 +93,7 @@ std::expected<std::unique_ptr<ReceiverSet>, std::vector<Error>> build_receivers(
       b.errors.push_back(parts.error().within(base + "/dataCollector/destinations"));
     } else {
       // Legacy tables have no DCR stream: they reach the workspace (and table-row destinations).
-      set->legacy = std::make_unique<WorkspaceTableSink>(writer, parts->busy);
+      set->legacy = std::make_unique<WorkspaceTableSink>(writer, parts->to_workspace, parts->remotes, parts->busy);
       set->receivers.data_collector = std::make_unique<receive::DataCollectorReceiver>(std::move(o), *set->legacy);
     }
   }

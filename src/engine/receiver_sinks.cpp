@@ -44,8 +44,15 @@ Result<std::optional<Schema>> WorkspaceTableSink::stored_schema(const std::strin
 
 receive::WriteResult<int64_t> WorkspaceTableSink::write(const std::string& table, const Schema& schema, std::vector<Row>&& rows) {
   int64_t n = static_cast<int64_t>(rows.size());
+  if (busy()) return std::unexpected(receive::WriteError{receive::WriteFailure::Busy, Error(table, "destinations are full")});
   WriteBatch batch;
-  batch.tables.push_back(TableRows{table, schema, std::move(rows)});
+  for (auto& r : remotes_) {
+    if (r->wants_stream_rows()) continue;
+    if (auto ok = r->encode_table(table, schema, rows, batch.spool); !ok) {
+      return std::unexpected(receive::WriteError{receive::WriteFailure::Invalid, ok.error()});
+    }
+  }
+  if (to_workspace_) batch.tables.push_back(TableRows{table, schema, std::move(rows)});
   if (auto ok = writer_.write(std::move(batch)); !ok) {
     return std::unexpected(receive::WriteError{receive::WriteFailure::Internal, ok.error()});
   }

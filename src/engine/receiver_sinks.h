@@ -45,13 +45,18 @@ class PackageStreamSink final : public receive::StreamSink {
 
 class WorkspaceTableSink final : public receive::TableSink {
  public:
-  explicit WorkspaceTableSink(WorkspaceWriter& writer, BusyCheck busy = {}) : writer_(writer), busy_(std::move(busy)) {}
+  // `remotes`: table-row destinations the rows are spooled for; `to_workspace`: also stored here.
+  WorkspaceTableSink(WorkspaceWriter& writer, bool to_workspace = true, std::vector<std::shared_ptr<SpoolRoute>> remotes = {},
+                     BusyCheck busy = {})
+      : writer_(writer), to_workspace_(to_workspace), remotes_(std::move(remotes)), busy_(std::move(busy)) {}
   Result<std::optional<Schema>> stored_schema(const std::string& table) override;
   receive::WriteResult<int64_t> write(const std::string& table, const Schema& schema, std::vector<Row>&& rows) override;
   bool busy() const override { return busy_ && busy_(); }
 
  private:
   WorkspaceWriter& writer_;
+  bool to_workspace_;
+  std::vector<std::shared_ptr<SpoolRoute>> remotes_;
   BusyCheck busy_;
 };
 

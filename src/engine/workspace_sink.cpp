@@ -2,6 +2,8 @@
 
 #include "core/hash.h"
 
+#include <thread>
+
 namespace intake::engine {
 
 namespace {
@@ -65,6 +67,14 @@ Status WorkspaceSink::flush() {
 }
 
 Status WorkspaceSink::write(const poll::Page& page) {
+  if (busy_ && busy_()) {
+    auto started = std::chrono::steady_clock::now();
+    while (busy_()) {
+      if (stop_ && stop_()) return fail(instance_, "stopped while the destinations' spools were full");
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    held_ += std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  }
   if (!seen_.loaded()) {
     // Keys can only be loaded with nothing in flight (a failed page invalidates the cache).
     if (auto ok = flush(); !ok) return ok;

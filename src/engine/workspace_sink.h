@@ -5,6 +5,8 @@
 // fetches and maps the next; flush() waits for it.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -42,6 +44,14 @@ class WorkspaceSink final : public poll::PageSink {
 
   Status write(const poll::Page& page) override;
   Status flush() override;
+  // Back-pressure: while `busy` says the destinations are full, write() waits (checking `stop`,
+  // which makes it give up with an error: the page is fetched again later).
+  void hold_while(std::function<bool()> busy, std::function<bool()> stop) {
+    busy_ = std::move(busy);
+    stop_ = std::move(stop);
+  }
+  // Time write() spent waiting for the destinations.
+  std::chrono::milliseconds held() const { return held_; }
   // Totals of committed pages.
   const SinkStats& stats() const { return stats_; }
 
@@ -63,6 +73,8 @@ class WorkspaceSink final : public poll::PageSink {
   SinkStats pending_stats_;
   std::vector<Row> stream_rows_;
   std::vector<uint64_t> keys_;
+  std::function<bool()> busy_, stop_;
+  std::chrono::milliseconds held_{0};
 };
 
 }  // namespace intake::engine

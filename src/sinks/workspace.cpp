@@ -199,7 +199,10 @@ constexpr const char* kMetadataDdl =
     "  seq INTEGER PRIMARY KEY AUTOINCREMENT, destination TEXT NOT NULL, target TEXT NOT NULL,"
     "  meta TEXT NOT NULL, rows INTEGER NOT NULL, bytes INTEGER NOT NULL, created INTEGER NOT NULL,"
     "  payload BLOB NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS _intake_spool_by_destination ON _intake_spool(destination, seq);";
+    "CREATE INDEX IF NOT EXISTS _intake_spool_by_destination ON _intake_spool(destination, seq);"
+    "CREATE TABLE IF NOT EXISTS _intake_dead_letters("
+    "  destination TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT NOT NULL, meta TEXT NOT NULL,"
+    "  payload BLOB NOT NULL, reason TEXT NOT NULL, created INTEGER NOT NULL);";
 
 }  // namespace
 

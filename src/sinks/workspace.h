@@ -141,6 +141,10 @@ class Workspace {
   Result<SpoolStats> spool_stats(std::string_view destination);
   // Destinations that have entries.
   Result<std::vector<std::string>> spool_destinations();
+  // Keeps records a destination can never take (with the reason), out of the spool's way.
+  Status dead_letter(std::string_view destination, const SpooledEntry& entry, std::string_view payload,
+                     std::string_view reason);
+  int64_t dead_letters(std::string_view destination);
 
   // User tables (not the _intake_* ones) with their row counts.
   Result<std::vector<TableInfo>> tables();

@@ -156,4 +156,31 @@ Result<std::vector<std::string>> Workspace::spool_destinations() {
   return out;
 }
 
+Status Workspace::dead_letter(std::string_view destination, const SpooledEntry& e, std::string_view payload,
+                              std::string_view reason) {
+  if (auto ok = impl_->begin_scope(); !ok) return ok;
+  auto insert = [&]() -> Status {
+    auto st = impl_->prepare(
+        "INSERT INTO _intake_dead_letters(destination, seq, target, meta, payload, reason, created) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!st) return std::unexpected(st.error());
+    bind_text(st->get(), 1, destination);
+    sqlite3_bind_int64(st->get(), 2, e.seq);
+    bind_text(st->get(), 3, e.target);
+    bind_text(st->get(), 4, e.meta);
+    bind_blob(st->get(), 5, payload);
+    bind_text(st->get(), 6, reason);
+    sqlite3_bind_int64(st->get(), 7, detail::now_ticks());
+    return impl_->run(st->get(), "cannot keep a refused record of \"" + std::string(destination) + "\"");
+  };
+  return impl_->end_scope(insert());
+}
+
+int64_t Workspace::dead_letters(std::string_view destination) {
+  auto st = impl_->prepare("SELECT COUNT(*) FROM _intake_dead_letters WHERE destination = ?1");
+  if (!st) return -1;
+  bind_text(st->get(), 1, destination);
+  if (sqlite3_step(st->get()) != SQLITE_ROW) return -1;
+  return sqlite3_column_int64(st->get(), 0);
+}
+
 }  // namespace intake::sinks

@@ -148,6 +148,26 @@ http::ServerResponse handle(engine::Daemon& d, const http::ServerRequest& req) {
     if (!v) return error_json(404, "no connector instance named '" + name + "'", d);
     return json_response(200, view_json(*v, d, true), d);
   }
+  if (path == "/api/destinations" && req.method == "GET") {
+    Array list;
+    for (const auto& dst : d.destinations()) {
+      list.push_back(Value(Object{{"name", Value(dst.name)},
+                                  {"type", Value(dst.type)},
+                                  {"status", Value(std::string(dst.busy ? "Full" : dst.connected || dst.errors == 0 ? "Delivering" : "Failing"))},
+                                  {"spooledEntries", Value(dst.spooled_entries)},
+                                  {"spooledRows", Value(dst.spooled_rows)},
+                                  {"spooledBytes", Value(dst.spooled_bytes)},
+                                  {"oldestSpooled", opt_time(dst.oldest)},
+                                  {"deliveredRows", Value(dst.delivered_rows)},
+                                  {"requests", Value(dst.requests)},
+                                  {"retries", Value(dst.retries)},
+                                  {"errors", Value(dst.errors)},
+                                  {"rejected", Value(dst.rejected)},
+                                  {"lastDelivery", opt_time(dst.last_delivery)},
+                                  {"lastError", dst.last_error.empty() ? Value() : Value(dst.last_error)}}));
+    }
+    return json_response(200, Value(Object{{"destinations", Value(std::move(list))}}), d);
+  }
   if (path == "/api/query") {
     if (req.method != "POST") return error_json(405, "use POST with {\"query\": \"...\"}", d);
     return run_query(d, req);
