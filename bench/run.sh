@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:-build}
 here=$(cd "$(dirname "$0")" && pwd)
-for b in "$build"/bench/bench_*; do
+for b in "$build"/bench/bench_*_bench; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")"
   "$b" --benchmark_min_time=1
