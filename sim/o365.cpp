@@ -317,6 +317,11 @@ http::ServerResponse Simulator::start(const http::ServerRequest& request) {
       j.begin_object().str("status", "enabled").str("address", address);
       if (hook["authId"].get_string().get(auth_id) == simdjson::SUCCESS) j.str("authId", auth_id); else j.null("authId");
       if (hook["expiration"].get_string().get(expiration) == simdjson::SUCCESS && !expiration.empty()) {
+        auto when = parse_datetime(expiration);
+        if (!when) return af_error("AF20002", "Invalid parameter type: expiration. Expected type: DateTime");
+        if (when->ticks / kTicksPerMillisecond <= options_.now()) {
+          return af_error("AF20003", "Expiration " + std::string(expiration) + " provided is set to past date and time.");
+        }
         j.str("expiration", expiration);
       } else {
         j.null("expiration");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -97,6 +98,26 @@ struct ParameterSpec {
   bool secret = false;
 };
 
+struct Definition;
+
+// A nested step (CCP's stepInfo.nextSteps + stepCollectorConfigs): for every record of its parent,
+// `placeholders_kql` runs over a one-row table `source` whose column `data` holds the record as
+// JSON text; each output row gives $name$ values for one request of `config` (its request,
+// response, paging and auth — the parent's auth when it has none — and its own nested steps).
+struct Step {
+  std::string id;
+  std::string placeholders_kql;
+  bool join = false;           // shouldJoinNestedData: the parent record keeps the step's records
+  std::string join_name;       // joinedDataStepName: the member that holds them
+  std::shared_ptr<Definition> config;
+};
+
+// An action of the package run before a connection polls (intake extension `ensure`).
+struct EnsureAction {
+  std::string action;
+  std::vector<std::pair<std::string, std::string>> parameters;
+};
+
 struct Definition {
   ConnectorKind kind = ConnectorKind::RestApiPoller;
   std::string name;                    // resource name, or the UI id for APIPolling
@@ -116,6 +137,17 @@ struct Definition {
   std::vector<ParameterSpec> parameters;  // inputs the definition expects
   // intake extension (properties.intake.dedupKeyJsonPath): identity of an event across windows.
   std::string dedup_key_json_path;
+  // intake extension dedupRetentionInMin: keys are remembered this long beyond the last window
+  // (APIs that list a record again hours later); 0: the previous window only.
+  int dedup_retention_minutes = 0;
+  // Nested steps run for each record of this definition's pages, at most `max_parallelism` requests at once.
+  std::vector<Step> steps;
+  int max_parallelism = 15;
+  // intake extension: window rules (0 = none): windows at most this long; data older than this
+  // cannot be read (a backfill further back is clamped).
+  int max_window_minutes = 0;
+  int max_age_minutes = 0;
+  std::vector<EnsureAction> ensure;  // intake extension: actions before polling (start a subscription)
 };
 
 }  // namespace intake::ccp

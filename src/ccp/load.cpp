@@ -89,9 +89,10 @@ LoadedFile load_definition_file(const std::string& path, const Params& params) {
   return out;
 }
 
-Result<Definition> instantiate(const Definition& def, const Params& params) {
-  Definition d = def;
-  std::set<std::string> missing;
+namespace {
+
+// Fills the placeholders of one definition (and, recursively, of its nested steps' configs).
+void fill_placeholders(Definition& d, const Params& params, std::set<std::string>& missing) {
   auto sub = [&](std::string& s) { s = substitute(s, params, &missing); };
   sub(d.request.api_endpoint);
   for (auto& [k, v] : d.request.headers) sub(v);
@@ -155,6 +156,31 @@ Result<Definition> instantiate(const Definition& def, const Params& params) {
                         [&](auth::CiscoDuoSpec& c) { sub(c.integration_key); sub(c.secret_key); },
                         [&](auth::AliCloudSlsSpec& a) { sub(a.access_key_id); sub(a.access_key_secret); }},
              d.auth);
+  for (auto& step : d.steps) {
+    // Copy on write: the loaded definition's steps are shared.
+    step.config = std::make_shared<Definition>(*step.config);
+    fill_placeholders(*step.config, params, missing);
+  }
+}
+
+// Checks the endpoints of the nested steps that hold no $placeholder$ (those are whole only per record).
+Status check_step_urls(const Definition& d) {
+  for (const auto& step : d.steps) {
+    const std::string& url = step.config->request.api_endpoint;
+    if (url.find('$') == std::string::npos) {
+      if (auto ok = check_url(url, step.config->source + ":" + step.config->json_path + "/request/apiEndpoint"); !ok) return ok;
+    }
+    if (auto ok = check_step_urls(*step.config); !ok) return ok;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Definition> instantiate(const Definition& def, const Params& params) {
+  Definition d = def;
+  std::set<std::string> missing;
+  fill_placeholders(d, params, missing);
   std::string where = def.source + ":" + def.json_path;
   if (!missing.empty()) {
     std::string flags;
@@ -165,6 +191,7 @@ Result<Definition> instantiate(const Definition& def, const Params& params) {
   std::string endpoint_path = where + (d.kind == ConnectorKind::APIPolling ? "/properties/pollingConfig" : "/properties") +
                               "/request/apiEndpoint";
   if (auto ok = check_url(d.request.api_endpoint, endpoint_path); !ok) return std::unexpected(ok.error());
+  if (auto ok = check_step_urls(d); !ok) return std::unexpected(ok.error());
   return d;
 }
 

@@ -242,7 +242,99 @@ void parse_intake_extension(Reader x, Definition& def, Diagnostics& diag) {
     }
     def.dedup_key_json_path = *key;
   }
+  if (auto r = x.integer("dedupRetentionInMin", 0, 31 * 24 * 60)) def.dedup_retention_minutes = static_cast<int>(*r);
+  if (auto w = x.integer("maxWindowInMin", 1, 7 * 24 * 60)) def.max_window_minutes = static_cast<int>(*w);
+  if (auto a = x.integer("maxAgeInMin", 1, 366 * 24 * 60)) def.max_age_minutes = static_cast<int>(*a);
+  if (const Value* ensure = x.raw("ensure")) {
+    if (!ensure->is_array()) {
+      diag.error(x.path_of("ensure"), "expected an array of {\"action\": \"...\", \"parameters\": {...}}");
+    } else {
+      for (size_t i = 0; i < ensure->as_array().size(); ++i) {
+        Reader e(&ensure->as_array()[i], x.path_of("ensure") + "/" + std::to_string(i), diag);
+        EnsureAction a;
+        a.action = e.str("action", true).value_or("");
+        a.parameters = string_map(e, "parameters", diag);
+        e.finish();
+        def.ensure.push_back(std::move(a));
+      }
+    }
+  }
   x.finish();
+}
+
+// A step's config is looked up in its own level's stepCollectorConfigs, then in the enclosing
+// ones (BigID declares a second-level step beside the first).
+struct ConfigScope {
+  Reader* configs;  // lives in an enclosing call's frame
+};
+
+// stepInfo + stepCollectorConfigs of `props` into `def.steps`; `depth` counts the levels below
+// the connection (CCP allows two).
+void parse_steps(Reader& props, Definition& def, Diagnostics& diag, int depth, std::vector<ConfigScope> scopes = {}) {
+  const Value* info = props.raw("stepInfo");
+  Reader configs = props.object("stepCollectorConfigs");
+  if (configs.present()) scopes.insert(scopes.begin(), ConfigScope{&configs});
+  if (!info) {
+    if (configs.present()) diag.warning(configs.path(), "stepCollectorConfigs without stepInfo: no step runs");
+    return;
+  }
+  Reader si(info, props.path_of("stepInfo"), diag);
+  auto type = si.str("stepType").value_or("Nested");
+  if (!iequals(type, "Nested")) diag.error(si.path_of("stepType"), "unknown value '" + type + "' (expected Nested)");
+  const Value* next = si.raw("nextSteps");
+  if (!next || !next->is_array() || next->as_array().empty()) {
+    diag.error(si.path_of("nextSteps"), "expected a non-empty array of {stepId, stepPlaceholdersParsingKql}");
+    return;
+  }
+  if (next->as_array().size() > 3) diag.warning(si.path_of("nextSteps"), "more than 3 steps (CCP allows 3)");
+  if (depth > 2) {
+    diag.error(si.path(), "steps nest more than two levels deep (CCP allows two)");
+    return;
+  }
+  si.finish();
+  for (size_t i = 0; i < next->as_array().size(); ++i) {
+    Reader n(&next->as_array()[i], si.path_of("nextSteps") + "/" + std::to_string(i), diag);
+    Step step;
+    step.id = n.str("stepId", true).value_or("");
+    step.placeholders_kql = n.str("stepPlaceholdersParsingKql").value_or("source");
+    n.finish();
+    const Value* cfg = nullptr;
+    std::string cpath = configs.path_of(step.id);
+    for (const auto& scope : scopes) {
+      if (const Value* found = scope.configs->raw(step.id)) {
+        cfg = found;
+        cpath = scope.configs->path_of(step.id);
+        break;
+      }
+    }
+    if (!cfg || !cfg->is_object()) {
+      diag.error(cpath, "no stepCollectorConfigs entry for step '" + step.id + "'");
+      continue;
+    }
+    Reader c(cfg, cpath, diag);
+    auto child = std::make_shared<Definition>();
+    child->kind = def.kind;
+    child->name = def.name + "/" + step.id;
+    child->source = def.source;
+    child->json_path = cpath;
+    child->auth = def.auth;
+    child->auth_type = def.auth_type;
+    child->parameters = def.parameters;
+    step.join = c.boolean("shouldJoinNestedData").value_or(false);
+    step.join_name = c.str("joinedDataStepName").value_or(step.id);
+    Reader auth = c.object("auth");
+    if (auth.present()) parse_auth(auth, *child, diag, true);
+    parse_request(c.object("request"), *child, diag, true);
+    parse_paging(c.object("paging"), *child, diag);
+    parse_response(c.object("response"), *child, diag);
+    if (auto par = c.integer("maxParallelism", 1, 100)) child->max_parallelism = static_cast<int>(*par);
+    parse_steps(c, *child, diag, depth + 1, scopes);
+    c.ignore({"extra"});
+    c.finish();
+    step.config = std::move(child);
+    def.steps.push_back(std::move(step));
+  }
+  configs.finish();
 }
 
 // Legacy connect forms declare their inputs as userRequestPlaceHoldersInput entries.
@@ -323,10 +415,12 @@ std::optional<Definition> parse_definition(const Value& resource, const std::str
     parse_response(props.object("response"), def, diag);
     def.add_on_attributes = string_map(props, "addOnAttributes", diag);
     parse_intake_extension(props.object("intake"), def, diag);
-    props.ignore({"displayName"});
-    for (auto later : {"stepInfo", "stepCollectorConfigs"}) {
-      if (props.raw(later)) diag.error(props.path_of(later), "nested (multi-step) polling is not supported yet");
-    }
+    props.ignore({"displayName", "extra"});
+    parse_steps(props, def, diag, 1);
+    // Some files put shouldJoinNestedData/joinedDataStepName on the connection itself, where they
+    // describe nothing CCP runs; each step carries its own.
+    props.ignore({"shouldJoinNestedData", "joinedDataStepName"});
+    if (auto par = props.integer("maxParallelism", 1, 100)) def.max_parallelism = static_cast<int>(*par);
     props.finish();
   } else if (iequals(kind, "APIPolling")) {
     def.kind = ConnectorKind::APIPolling;

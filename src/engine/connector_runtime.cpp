@@ -4,9 +4,15 @@
 #include <thread>
 
 #include "core/hash.h"
+#include "auth/locked.h"
 #include "dcr/dcr.h"
+#include "engine/nested_steps.h"
 
 namespace intake::engine {
+
+namespace {
+constexpr int64_t kAgeMargin = 15 * kTicksPerMinute;
+}  // namespace
 
 Status SharedWorkspace::open(const std::string& path, bool threaded) {
   auto opened = sinks::Workspace::open(path);
@@ -62,6 +68,10 @@ struct ConnectorRuntime::Connection {
   RouteParts route;
   std::optional<json::JsonPath> dedup;
   std::unique_ptr<WorkspaceSink> sink;
+  // Nested steps share the connection's authenticator across threads, through the lock.
+  std::unique_ptr<auth::LockedAuthenticator> locked_auth;
+  std::unique_ptr<StepRunner> steps;
+  bool ensured = false;  // the definition's `ensure` actions ran (again after a failed run)
 };
 
 namespace {
@@ -99,6 +109,8 @@ ConnectorRuntime::~ConnectorRuntime() = default;
 std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRuntime::open(const RuntimeSpec& spec) {
   std::unique_ptr<ConnectorRuntime> rt(new ConnectorRuntime());
   rt->name_ = spec.name;
+  rt->ca_file_ = spec.ca_file;
+  rt->abort_ = spec.abort;
   rt->package_ = shared_package(spec.package_path, spec.params);
   const Package& pkg = *rt->package_;
   std::vector<Error> problems;
@@ -116,6 +128,14 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
       continue;
     }
     for (const auto& s : auth::secrets_of(inst->auth)) rt->secrets_.push_back(s);
+    // Nested steps may authenticate on their own.
+    std::function<void(const ccp::Definition&)> step_secrets = [&](const ccp::Definition& parent) {
+      for (const auto& step : parent.steps) {
+        for (const auto& s : auth::secrets_of(step.config->auth)) rt->secrets_.push_back(s);
+        step_secrets(*step.config);
+      }
+    };
+    step_secrets(*inst);
     for (const auto& p : d.parameters) {
       if (!p.secret) continue;
       for (const auto& [k, v] : spec.params) {
@@ -151,6 +171,13 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
     auto authenticator = auth::make_authenticator(c->def.auth, *c->client);
     if (!authenticator) return std::unexpected(std::vector<Error>{Error(rt->redact_(authenticator.error().str()))});
     c->auth = std::move(*authenticator);
+    if (!c->def.steps.empty()) c->locked_auth = std::make_unique<auth::LockedAuthenticator>(*c->auth);
+    if (!c->def.ensure.empty() && !rt->actions_) {
+      auto runner = ActionRunner::create(pkg, spec.params, spec.ca_file);
+      if (!runner) return std::unexpected(std::vector<Error>{Error(rt->redact_(runner.error().str()))});
+      rt->actions_ = std::move(*runner);
+      for (const auto& s : rt->actions_->secrets()) rt->redact_.add(s);
+    }
     Outputs plan = plan_outputs(pkg, c->def);
     if (!plan.errors.empty()) return std::unexpected(std::move(plan.errors));
     c->outputs = std::move(plan);
@@ -209,7 +236,10 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
   last_status_ = 0;
   DateTime now = limits.clock();
   auto failed = [&](Error e) {
-    for (auto& c : connections_) c->client->disconnect();
+    for (auto& c : connections_) {
+      c->client->disconnect();
+      c->ensured = false;  // a failed run checks its subscriptions again next time
+    }
     report.error = Error(redact_(e.where), redact_(e.message));
     report.last_http_status = last_status_;
     report.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
@@ -221,6 +251,17 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
       break;
     }
     int64_t width = int64_t(c->def.request.window_minutes) * kTicksPerMinute;
+    if (c->def.max_window_minutes > 0) width = std::min(width, int64_t(c->def.max_window_minutes) * kTicksPerMinute);
+    if (!c->ensured && !c->def.ensure.empty()) {
+      for (const auto& e : c->def.ensure) {
+        ccp::Params args;
+        for (const auto& [k, v] : e.parameters) args[k] = v;
+        auto done = actions_->run(e.action, args);
+        if (!done) return failed(Error(c->key, "ensure " + e.action + " failed: " + done.error().str()));
+        ++report.requests;
+      }
+      c->ensured = true;
+    }
     poll::Checkpoint cp;
     {
       std::lock_guard lock(ws.mutex);
@@ -229,6 +270,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
             *ws.writer, c->key, std::move(c->outputs->mapper),
             StreamRouter(std::move(c->outputs->tables), c->route.to_workspace, c->route.remotes), c->dedup, limits.clock);
         c->outputs.reset();
+        c->sink->set_key_retention(int64_t(c->def.dedup_retention_minutes) * kTicksPerMinute);
       }
       auto state = ws.ws->state(c->key);
       if (!state) return failed(state.error());
@@ -239,9 +281,19 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
       }
     }
     DateTime initial = limits.initial_start.value_or(DateTime{now.ticks - width});
-    // Catch-up is bounded: windows older than the lookback are skipped, never polled.
-    if (limits.max_lookback_ticks > 0) {
-      DateTime oldest{now.ticks - limits.max_lookback_ticks};
+    // Catch-up is bounded: windows older than the lookback (or than the API keeps: the
+    // definition's maxAgeInMin) are skipped, never polled.
+    int64_t lookback = limits.max_lookback_ticks;
+    if (c->def.max_age_minutes > 0) {
+      // A margin, so that the first window is still inside the age when its request goes out.
+      int64_t age = int64_t(c->def.max_age_minutes) * kTicksPerMinute - kAgeMargin;
+      if (lookback <= 0 || age < lookback) {
+        lookback = age;
+        report.age_limited = true;
+      }
+    }
+    if (lookback > 0) {
+      DateTime oldest{now.ticks - lookback};
       DateTime from = cp.open_window ? cp.open_window->start : cp.next_start.value_or(initial);
       if (from < oldest) {
         report.skipped_ticks += oldest.ticks - from.ticks;
@@ -265,16 +317,34 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     popts.backoff = limits.backoff;
     popts.jitter_seed = hash_bytes(c->key);
     popts.sleep = [stop = limits.stop](std::chrono::milliseconds d) { return sleep_unless(d, stop); };
+    if (!c->def.steps.empty() && !c->steps) {
+      http::ClientOptions copts;
+      copts.ca_file = ca_file_;
+      copts.abort = abort_;
+      auto runner = StepRunner::create(c->def, *c->locked_auth, copts, popts);
+      if (!runner) return failed(runner.error());
+      c->steps = std::move(*runner);
+    }
+    if (c->steps) {
+      StepRunner* runner = c->steps.get();
+      popts.expand = [runner](std::span<const simdjson::dom::element> events, const poll::Window& w) { return runner->expand(events, w); };
+    }
     popts.on_window = [&](const poll::WindowSummary& s) {
       if (!report.first_window_start) report.first_window_start = s.window.start;
       report.last_window_end = s.window.end;
       if (limits.on_window) limits.on_window(s);
     };
-    auto poller = poll::Poller::create(c->def, *c->client, *c->auth, popts);
+    auth::Authenticator& authenticator = c->locked_auth ? static_cast<auth::Authenticator&>(*c->locked_auth) : *c->auth;
+    int64_t step_requests = c->steps ? c->steps->stats().requests : 0, step_retries = c->steps ? c->steps->stats().retries : 0;
+    auto poller = poll::Poller::create(c->def, *c->client, authenticator, popts);
     if (!poller) return failed(poller.error());
     int64_t rows_before = c->sink->stats().rows_written, dups_before = c->sink->stats().duplicates_dropped;
     c->sink->hold_while(c->route.busy, limits.stop);
     auto stats = (*poller)->run(cp, *c->sink);
+    if (c->steps) {
+      report.requests += c->steps->stats().requests - step_requests;
+      report.retries += c->steps->stats().retries - step_retries;
+    }
     report.rows += c->sink->stats().rows_written - rows_before;
     report.duplicates += c->sink->stats().duplicates_dropped - dups_before;
     if (!stats) {
@@ -288,6 +358,9 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     report.requests += stats->requests;
     report.retries += stats->retries;
     if (stats->interrupted) report.interrupted = true;
+  }
+  if (report.error) {
+    for (auto& c : connections_) c->ensured = false;
   }
   for (auto& c : connections_) c->client->disconnect();
   report.checkpoint = checkpoint(ws);

@@ -15,6 +15,7 @@
 
 #include "ccp/placeholders.h"
 #include "core/time.h"
+#include "engine/actions.h"
 #include "engine/daemon_config.h"
 #include "engine/package.h"
 #include "engine/receiver_setup.h"
@@ -78,6 +79,7 @@ struct RunReport {
   std::optional<DateTime> first_window_start, last_window_end;
   std::optional<DateTime> checkpoint;  // next window start after the run (earliest connection)
   int64_t skipped_ticks = 0;           // time skipped by the lookback bound
+  bool age_limited = false;            // ... which was the API's maximum age (maxAgeInMin)
   int last_http_status = 0;            // of the last request (0: none or transport failure)
   std::optional<Error> error;          // secrets removed
   std::chrono::milliseconds elapsed{0};
@@ -115,6 +117,9 @@ class ConnectorRuntime {
   Redactor redact_;
   std::vector<std::string> secrets_;
   std::vector<std::unique_ptr<Connection>> connections_;
+  std::unique_ptr<ActionRunner> actions_;  // for the definitions' `ensure` lists
+  std::string ca_file_;
+  std::function<bool()> abort_;
   std::function<void(int)> observe_;
   std::atomic<int> last_status_{0};
 };

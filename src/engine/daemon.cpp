@@ -53,6 +53,7 @@ struct Daemon::Instance {
   std::optional<DateTime> last_run, last_success, last_failure, last_data, checkpoint;
   std::string last_error;
   int64_t events = 0, rows = 0, runs = 0, failures = 0;
+  int consecutive_failures = 0;
 
   Instance(const ConnectorInstanceConfig& c, std::string kind_) : cfg(c), kind(kind_), health(c.name, kind_) {}
 };
@@ -288,8 +289,21 @@ void Daemon::run_instance(Instance& inst, const std::atomic<bool>& cancel) {
   RunReport r = inst.rt->run(ws_, limits);
   DateTime now = clock_();
   if (r.skipped_ticks > 0) {
-    log_.log_fields(LogLevel::Warn, "Windows older than the lookback were skipped.",
+    log_.log_fields(LogLevel::Warn, r.age_limited ? "Windows older than the API keeps data were skipped." : "Windows older than the lookback were skipped.",
                     {{"connector", inst.cfg.name}, {"skipped_seconds", std::to_string(r.skipped_ticks / kTicksPerSecond)}}, level);
+    if (r.age_limited) {
+      // The backfill asked for more than the API can return: say so where operators look.
+      HealthEvent w;
+      w.time = clock_();
+      w.resource_name = inst.cfg.name;
+      w.resource_kind = inst.kind;
+      w.operation = "Data fetch status change";
+      w.status = "Warning";
+      w.description = "The start lies beyond what the API keeps (maxAgeInMin): " + std::to_string(r.skipped_ticks / kTicksPerMinute) +
+                      " minutes of windows were skipped; polling starts at the oldest readable window";
+      w.extended = Value(Object{{"skippedSeconds", Value(r.skipped_ticks / kTicksPerSecond)}});
+      if (auto ok = ws_.writer->write(health_batch(std::span<const HealthEvent>(&w, 1))); ok) ++health_rows_;
+    }
   }
   if (r.error && stop()) {
     // A request cut short by shutdown is not a vendor failure: its page was not committed and is
@@ -302,6 +316,8 @@ void Daemon::run_instance(Instance& inst, const std::atomic<bool>& cancel) {
   inst.metrics.add_run(static_cast<double>(r.elapsed.count()) / 1000, ok, r.events, r.rows, r.duplicates, r.retries, table);
   if (r.checkpoint) inst.metrics.set_checkpoint_lag(static_cast<double>(now.ticks - r.checkpoint->ticks) / kTicksPerSecond);
   std::optional<HealthEvent> event;
+  constexpr int64_t kFirstRetryTicks = 30 * kTicksPerSecond;
+  int64_t retry_in = 0;
   {
     std::lock_guard lock(inst.m);
     inst.last_run = now;
@@ -313,12 +329,21 @@ void Daemon::run_instance(Instance& inst, const std::atomic<bool>& cancel) {
       inst.last_success = now;
       inst.last_error.clear();
       if (r.events > 0) inst.last_data = now;
+      inst.consecutive_failures = 0;
     } else {
       inst.last_failure = now;
       ++inst.failures;
       inst.last_error = r.error->str();
+      retry_in = kFirstRetryTicks << std::min(inst.consecutive_failures, 5);
+      ++inst.consecutive_failures;
     }
     event = inst.health.on_run(r, now);
+  }
+  // A failed poll (the vendor throttled past every retry, a network outage) is tried again sooner
+  // than its schedule, 30 s doubling up to 16 min; its windows resume from the checkpoint.
+  if (retry_in > 0 && scheduler_) {
+    auto info = scheduler_->info(inst.cfg.name);
+    if (!info || !info->next_due || info->next_due->ticks > now.ticks + retry_in) scheduler_->fire_at(inst.cfg.name, DateTime{now.ticks + retry_in});
   }
   if (event) {
     event->description = redact(event->description);

@@ -4,7 +4,10 @@
 #include <thread>
 
 #include "dcr/dcr.h"
+#include "auth/locked.h"
+#include "engine/actions.h"
 #include "engine/connector_runtime.h"
+#include "engine/nested_steps.h"
 #include "engine/package.h"
 #include "engine/redact.h"
 #include "json/value_json.h"
@@ -101,6 +104,20 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     std::string instance = pkg.definitions.definitions.size() > 1 ? base_name + "/" + def.name : base_name;
     auto authenticator = auth::make_authenticator(def.auth, **client);
     if (!authenticator) return std::unexpected(config_error({authenticator.error()}));
+    std::unique_ptr<auth::LockedAuthenticator> locked;
+    if (!def.steps.empty()) locked = std::make_unique<auth::LockedAuthenticator>(**authenticator);
+    auth::Authenticator& auth_used = locked ? static_cast<auth::Authenticator&>(*locked) : **authenticator;
+    if (!def.ensure.empty() && !opt.dry_run) {
+      auto runner = ActionRunner::create(pkg, opt.params, opt.ca_file);
+      if (!runner) return std::unexpected(config_error({runner.error()}));
+      for (const auto& e : def.ensure) {
+        ccp::Params args;
+        for (const auto& [k, v] : e.parameters) args[k] = v;
+        auto done = (*runner)->run(e.action, args);
+        if (!done) return std::unexpected(JobError{JobFailure::Runtime, {Error(instance, redact("ensure " + e.action + " failed: " + done.error().str()))}});
+        log << "ensure " << e.action << ": HTTP " << done->status << (done->error_code.empty() ? "" : " (" + done->error_code + ")") << "\n";
+      }
+    }
 
     poll::Checkpoint checkpoint;
     if (ws) {
@@ -126,12 +143,28 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     if (ws) {
       store = std::make_unique<WorkspaceSink>(*shared.writer, instance, std::move(plan.mapper),
                                               StreamRouter(std::move(plan.tables)), dedup, opt.clock);
+      store->set_key_retention(int64_t(def.dedup_retention_minutes) * kTicksPerMinute);
     }
     poll::PageSink& sink = store ? static_cast<poll::PageSink&>(*store) : printer;
 
     poll::PollOptions popts;
     int64_t width = int64_t(def.request.window_minutes) * kTicksPerMinute;
     popts.initial_start = opt.from ? *opt.from : DateTime{opt.clock().ticks - width};
+    if (def.max_age_minutes > 0) {
+      // The API keeps data this long: an older start (or checkpoint) is clamped, with a warning.
+      // 15 minutes inside the age, so that the first window is still readable when its request goes out.
+      DateTime oldest{opt.clock().ticks - int64_t(def.max_age_minutes) * kTicksPerMinute + 15 * kTicksPerMinute};
+      DateTime from = checkpoint.open_window ? checkpoint.open_window->start : checkpoint.next_start.value_or(popts.initial_start);
+      if (from < oldest) {
+        log << "warning: " << instance << ": " << format_iso8601(from) << " is beyond what the API keeps (maxAgeInMin "
+            << def.max_age_minutes << "); starting at " << format_iso8601(oldest) << "\n";
+        std::string cursor = checkpoint.cursor;
+        checkpoint = poll::Checkpoint{};
+        checkpoint.next_start = oldest;
+        checkpoint.cursor = cursor;
+        if (popts.initial_start < oldest) popts.initial_start = oldest;
+      }
+    }
     popts.until = opt.to;
     popts.clock = opt.clock;
     popts.stop_requested = opt.stop_requested;
@@ -143,7 +176,15 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
                   << " connector=" << instance << " pages=" << s.pages << " events=" << s.events
                   << " retries=" << s.retries << " ms=" << s.elapsed.count() << std::endl;
     };
-    auto poller = poll::Poller::create(def, **client, **authenticator, popts);
+    std::unique_ptr<StepRunner> steps;
+    if (!def.steps.empty()) {
+      auto runner = StepRunner::create(def, auth_used, copts, popts);
+      if (!runner) return std::unexpected(config_error({runner.error()}));
+      steps = std::move(*runner);
+      StepRunner* r = steps.get();
+      popts.expand = [r](std::span<const simdjson::dom::element> events, const poll::Window& w) { return r->expand(events, w); };
+    }
+    auto poller = poll::Poller::create(def, **client, auth_used, popts);
     if (!poller) return std::unexpected(config_error({Error(redact(poller.error().str()))}));
 
     while (true) {

@@ -95,6 +95,14 @@ void Scheduler::remove(const std::string& name) {
   jobs_.erase(it);
 }
 
+void Scheduler::fire_at(const std::string& name, DateTime at) {
+  std::lock_guard lock(mutex_);
+  auto it = jobs_.find(name);
+  if (stopping_ || it == jobs_.end()) return;
+  heap_.push(Due{at, seq_++, it->second, true});
+  timer_cv_.notify_one();
+}
+
 std::optional<JobInfo> Scheduler::info(const std::string& name) const {
   std::lock_guard lock(mutex_);
   auto it = jobs_.find(name);

@@ -72,6 +72,9 @@ class Scheduler {
   void add(const std::string& name, NextFire next, JobTask task, bool run_now);
   // Cancels and forgets the job; a running fire is told to stop but not waited for.
   void remove(const std::string& name);
+  // An extra fire of the job at `at` (a failed run retried sooner than its schedule); the regular
+  // schedule is unchanged, and a fire that finds the job busy is dropped.
+  void fire_at(const std::string& name, DateTime at);
   std::optional<JobInfo> info(const std::string& name) const;
   size_t queue_depth() const;
   size_t running() const;

@@ -20,13 +20,13 @@ void SeenKeys::invalidate() {
   loaded_ = false;
 }
 
-bool SeenKeys::admit(uint64_t key, int64_t epoch, std::vector<uint64_t>& added) {
+bool SeenKeys::admit(uint64_t key, int64_t epoch, std::vector<uint64_t>& added, bool unique) {
   auto [it, fresh] = keys_.emplace(key, epoch);
   if (fresh) {
     added.push_back(key);
     return true;
   }
-  return it->second == epoch;
+  return !unique && it->second == epoch;
 }
 
 void SeenKeys::forget_before(int64_t epoch) {

@@ -20,8 +20,9 @@ class SeenKeys {
 
   // Admits one event of window `epoch`: false when its key was stored by an earlier window (drop
   // it), true when it is new (appended to `added`) or was first seen in this same window (a
-  // legitimate repeat within one window).
-  bool admit(uint64_t key, int64_t epoch, std::vector<uint64_t>& added);
+  // legitimate repeat within one window, when the key is the whole row). With `unique` (the key
+  // is a declared event id) every repeat is dropped.
+  bool admit(uint64_t key, int64_t epoch, std::vector<uint64_t>& added, bool unique = false);
   // Forgets keys of windows before `epoch` (after the window at `epoch` completed).
   void forget_before(int64_t epoch);
   size_t size() const { return keys_.size(); }

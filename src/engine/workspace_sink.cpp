@@ -84,11 +84,13 @@ Status WorkspaceSink::write(const poll::Page& page) {
   stream_rows_.reserve(page.events.size());
   keys_.clear();
   keys_.reserve(page.events.size());
+  has_key_.clear();
   for (const auto& e : page.events) {
     stream_rows_.push_back(mapper_.map(e));
     if (dedup_key_) {
       auto k = dedup_key_->first(e);
       keys_.push_back(k ? hash_bytes(simdjson::minify(*k)) : row_key(stream_rows_.back()));
+      has_key_.push_back(k.has_value());
     } else {
       keys_.push_back(row_key(stream_rows_.back()));
     }
@@ -107,8 +109,9 @@ Status WorkspaceSink::write(const poll::Page& page) {
   added.epoch = epoch;
   std::vector<Row> accepted;
   accepted.reserve(stream_rows_.size());
+  // An event without the declared key falls back to its row as identity, with the row's rules.
   for (size_t i = 0; i < stream_rows_.size(); ++i) {
-    if (seen_.admit(keys_[i], epoch, added.keys)) accepted.push_back(std::move(stream_rows_[i]));
+    if (seen_.admit(keys_[i], epoch, added.keys, dedup_key_ && has_key_[i])) accepted.push_back(std::move(stream_rows_[i]));
   }
   SinkStats page_stats;
   page_stats.events_accepted = static_cast<int64_t>(accepted.size());
@@ -119,12 +122,12 @@ Status WorkspaceSink::write(const poll::Page& page) {
   }
   for (const auto& t : batch.tables) page_stats.rows_written += static_cast<int64_t>(t.rows.size());
   // Keys of windows before this one can no longer be returned again.
-  if (page.window_complete) added.forget_before = epoch;
+  if (page.window_complete) added.forget_before = epoch - retention_ticks_;
   batch.state.emplace(instance_, page.checkpoint.to_json());
 
   // One page in flight: the previous one must be durable before this one is queued behind it.
   if (auto ok = flush(); !ok) return ok;
-  if (page.window_complete) seen_.forget_before(epoch);
+  if (page.window_complete) seen_.forget_before(epoch - retention_ticks_);
   pending_stats_ = page_stats;
   pending_ = writer_.submit(std::move(batch));
   // A writer that commits on the caller's thread is done already: settle the page now.

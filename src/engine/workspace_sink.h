@@ -50,6 +50,8 @@ class WorkspaceSink final : public poll::PageSink {
     busy_ = std::move(busy);
     stop_ = std::move(stop);
   }
+  // Keys are remembered this long beyond the window that saw them (default: one window).
+  void set_key_retention(int64_t ticks) { retention_ticks_ = ticks; }
   // Time write() spent waiting for the destinations.
   std::chrono::milliseconds held() const { return held_; }
   // Totals of committed pages.
@@ -73,8 +75,10 @@ class WorkspaceSink final : public poll::PageSink {
   SinkStats pending_stats_;
   std::vector<Row> stream_rows_;
   std::vector<uint64_t> keys_;
+  std::vector<bool> has_key_;  // the event carries the declared dedup key
   std::function<bool()> busy_, stop_;
   std::chrono::milliseconds held_{0};
+  int64_t retention_ticks_ = 0;
 };
 
 }  // namespace intake::engine

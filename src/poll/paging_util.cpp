@@ -16,7 +16,8 @@ std::optional<std::string> text_at(std::optional<simdjson::dom::element> body, c
     out = std::string(node->get_string().value_unsafe());
   } else if (node->is_array()) {
     // Duo returns next_offset as [timestamp, id]: the API expects them comma-joined.
-    for (auto e : node->get_array().value_unsafe()) {
+    simdjson::dom::array items = node->get_array().value_unsafe();
+    for (auto e : items) {
       if (!out.empty()) out += ',';
       out += e.is_string() ? std::string(e.get_string().value_unsafe()) : simdjson::minify(e);
     }

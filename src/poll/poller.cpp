@@ -54,7 +54,12 @@ std::string excerpt(std::string_view body) {
   return out;
 }
 
-int64_t window_ticks(const ccp::RequestSpec& r) { return int64_t(r.window_minutes) * kTicksPerMinute; }
+// queryWindowInMin, no longer than the definition's maxWindowInMin.
+int64_t window_ticks(const ccp::Definition& d) {
+  int minutes = d.request.window_minutes;
+  if (d.max_window_minutes > 0) minutes = std::min(minutes, d.max_window_minutes);
+  return int64_t(minutes) * kTicksPerMinute;
+}
 
 }  // namespace
 
@@ -93,7 +98,7 @@ Result<http::Response> Poller::Impl::send(const PageRequest& paging, const Windo
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   auto timeout = std::chrono::seconds(def.request.timeout_seconds);
   for (int attempt = 0;; ++attempt) {
-    if (!limiter.acquire()) return fail("poll", "interrupted");
+    if (!(options.shared_limiter ? options.shared_limiter->acquire() : limiter.acquire())) return fail("poll", "interrupted");
     auto built = builder.build(window, paging, auth);
     if (!built) return std::unexpected(built.error());
     http::Request req = std::move(*built);
@@ -186,13 +191,22 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
     auto settle = [&] {
       if (next.valid()) next.wait();
     };
-    const auto& events = decoders[f.slot].events();
+    const auto& decoded = decoders[f.slot].events();
+    std::span<const simdjson::dom::element> events(decoded.data(), decoded.size());
+    if (options.expand) {
+      auto expanded = options.expand(events, window);
+      if (!expanded) {
+        settle();
+        return std::unexpected(expanded.error());
+      }
+      events = *expanded;
+    }
     ++page_no;
     events_done += static_cast<int64_t>(events.size());
     Page page;
     page.window = window;
     page.number = page_no;
-    page.events = std::span<const simdjson::dom::element>(events.data(), events.size());
+    page.events = events;
     page.window_complete = !f.more;
     if (f.more) {
       page.checkpoint.next_start = window.start;
@@ -227,6 +241,14 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
   return summary;
 }
 
+Result<WindowSummary> Poller::poll_one(const Window& window, PageSink& sink) {
+  auto summary = impl_->poll_window(window, Checkpoint{}, sink);
+  if (auto ok = sink.flush(); summary && !ok) return std::unexpected(ok.error());
+  return summary;
+}
+
+const PollStats& Poller::stats() const { return impl_->stats; }
+
 Result<PollStats> Poller::run(const Checkpoint& from, PageSink& sink) {
   auto result = run_windows(from, sink);
   // Whatever happened, nothing is left in flight when run() returns.
@@ -239,7 +261,7 @@ Result<PollStats> Poller::run_windows(const Checkpoint& from, PageSink& sink) {
   Impl& m = *impl_;
   m.stats = PollStats{};
   Checkpoint cp = from;
-  int64_t width = window_ticks(m.def.request);
+  int64_t width = window_ticks(m.def);
   while (!m.stop()) {
     Window w;
     if (cp.open_window) {

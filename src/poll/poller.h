@@ -19,6 +19,7 @@
 #include "http/client.h"
 #include "http/retry.h"
 #include "poll/checkpoint.h"
+#include "poll/rate_limiter.h"
 
 namespace intake::poll {
 
@@ -60,6 +61,14 @@ struct PollOptions {
   std::function<void(const WindowSummary&)> on_window;
   http::BackoffPolicy backoff;              // max_retries comes from the definition's retryCount
   uint64_t jitter_seed = 0;
+  // A rate limit shared with other pollers (the requests of one connector's nested steps);
+  // none: the definition's own rateLimitQPS for this poller.
+  std::shared_ptr<RateLimiter> shared_limiter;
+  // Runs between decoding a page and writing it (nested steps): returns the events to write
+  // instead, valid until its next call. An error fails the window (nothing of it is checkpointed).
+  std::function<Result<std::span<const simdjson::dom::element>>(std::span<const simdjson::dom::element> events,
+                                                                 const Window& window)>
+      expand;
 };
 
 struct PollStats {
@@ -82,6 +91,10 @@ class Poller {
   // `until`. A failed window stops the run with an error naming the connector, the request and
   // the reason; its rows are not checkpointed past the last committed page.
   Result<PollStats> run(const Checkpoint& from, PageSink& sink);
+  // Polls every page of one window from its first page, with no checkpoint (nested steps use it).
+  Result<WindowSummary> poll_one(const Window& window, PageSink& sink);
+  // Requests sent and retries made so far.
+  const PollStats& stats() const;
 
  private:
   struct Impl;

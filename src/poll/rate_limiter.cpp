@@ -12,7 +12,8 @@ bool RateLimiter::acquire() {
   if (qps_ <= 0) return true;
   // Capacity of one token: requests are spread evenly rather than sent in bursts, so a server
   // measuring any one-second span never sees more than qps requests.
-  for (int guard = 0; guard < 1000; ++guard) {
+  for (int guard = 0; guard < 100'000; ++guard) {
+    std::unique_lock lock(mutex_);
     auto now = Clock::now();
     double elapsed = std::chrono::duration<double>(now - last_).count();
     tokens_ = std::min(1.0, tokens_ + elapsed * qps_);
@@ -22,6 +23,7 @@ bool RateLimiter::acquire() {
       return true;
     }
     auto wait = std::chrono::milliseconds(static_cast<int64_t>(std::ceil((1.0 - tokens_) / qps_ * 1000.0)));
+    lock.unlock();
     if (!sleep_(std::max(wait, std::chrono::milliseconds(1)))) return false;
   }
   return false;

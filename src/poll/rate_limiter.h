@@ -1,9 +1,11 @@
 // Client-side request rate cap (CCP rateLimitQPS): a token bucket of one-second capacity,
-// per connector instance. The clock and the sleep are injected so tests need not wait.
+// per connector instance (shared by the parallel requests of its nested steps: thread-safe). The
+// sleep is injected so tests need not wait.
 #pragma once
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 
 namespace intake::poll {
 
@@ -20,6 +22,7 @@ class RateLimiter {
   double tokens_;
   Clock::time_point last_;
   std::function<bool(std::chrono::milliseconds)> sleep_;
+  std::mutex mutex_;
 };
 
 }  // namespace intake::poll

@@ -282,6 +282,26 @@ TEST(Scheduler, AReplacedJobStartsOnlyAfterTheOldRunEnds) {
   EXPECT_TRUE(s.stop(std::chrono::seconds(5)));
 }
 
+TEST(Scheduler, FireAtRunsAJobOnceBeforeItsScheduleWithoutMovingTheSchedule) {
+  SchedulerOptions o;
+  o.workers = 1;
+  o.max_jitter_ticks = 0;
+  Scheduler s(o);
+  NextFire hourly = [](DateTime t) -> std::optional<DateTime> { return DateTime{t.ticks + kTicksPerHour}; };
+  std::atomic<int> runs{0};
+  s.add("job", hourly, [&](const std::atomic<bool>&) { ++runs; }, false);
+  auto before = s.info("job");
+  ASSERT_TRUE(before && before->next_due);
+  s.fire_at("job", DateTime{system_now().ticks + 20 * kTicksPerMillisecond});
+  s.fire_at("missing", system_now());  // unknown jobs are ignored
+  ASSERT_TRUE(intake::testing::wait_until([&] { return runs.load() == 1; }, std::chrono::seconds(5)));
+  auto after = s.info("job");
+  ASSERT_TRUE(after && after->next_due);
+  EXPECT_EQ(after->next_due->ticks, before->next_due->ticks);
+  EXPECT_TRUE(s.stop(std::chrono::seconds(5)));
+  EXPECT_EQ(runs, 1);
+}
+
 TEST(Health, ARowOnEachStatusChangeAndASummaryOfFailures) {
   HealthTracker h("jira", "AtlassianJiraAudit");
   RunReport ok;
