@@ -1,3 +1,4 @@
+#include <functional>
 #include <iostream>
 
 #include "auth/authenticator.h"
@@ -24,6 +25,17 @@ int run_validate(const ValidateArgs& args) {
         std::cout << "; " << (def.name.empty() ? "<unnamed>" : def.name) << ": "
                   << (def.kind == ccp::ConnectorKind::APIPolling ? "APIPolling" : "RestApiPoller") << ", auth "
                   << auth::scheme_name(def.auth) << ", paging " << ccp::paging_type_name(def.paging.type);
+        // Nested steps, one level down and the level below that: "steps fetchContent(parallelism 8)".
+        std::function<void(const ccp::Definition&)> steps = [&](const ccp::Definition& d) {
+          for (size_t i = 0; i < d.steps.size(); ++i) {
+            const auto& st = d.steps[i];
+            std::cout << (i ? ", " : " then ") << st.id << " (" << (st.join ? "joined" : "own rows");
+            if (st.config) std::cout << ", parallelism " << st.config->max_parallelism;
+            std::cout << ")";
+            if (st.config) steps(*st.config);
+          }
+        };
+        steps(def);
       }
       if (pkg.rule) std::cout << "; DCR with " << pkg.rule->flows.size() << " flow(s)";
       if (pkg.webhook) std::cout << "; webhook to " << pkg.webhook->stream;
