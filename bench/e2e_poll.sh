@@ -8,29 +8,16 @@ set -euo pipefail
 build=${1:-build}
 records=${2:-1000000}
 here=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bench/lib.sh"
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+bench_cert
 
 start=2024-01-01T00:00:00Z
 end=2024-01-08T00:00:00Z   # 168 one-hour windows
 "$build/intake-sim" jira --records "$records" --start "$start" --end "$end" --seed 3 \
   --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" --threads 2 >"$tmp/sim.out" 2>"$tmp/sim.err" &
 sim_pid=$!
-url=
-for _ in $(seq 1 150); do
-  url=$(sed -n 's/^listening url=//p' "$tmp/sim.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "simulator did not start: $(cat "$tmp/sim.err")" >&2; exit 1; }
+url=$(bench_wait_url "$tmp/sim.out" "$tmp/sim.err" simulator)
 domain=${url#https://}
 
 /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" ${INTAKE_WRAP:-} "$build/intake" poll "$here/connectors/atlassian-jira-audit" \

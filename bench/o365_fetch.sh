@@ -16,16 +16,9 @@ concurrencies=("$@")
 [ ${#concurrencies[@]} -gt 0 ] || concurrencies=(1 4 16)
 slow_ms=${SLOW_MS:-20}
 here=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bench/lib.sh"
 
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+bench_cert
 
 now=$(date -u +%s)
 end=$(date -u -d "@$(((now - 900) / 3600 * 3600))" +%Y-%m-%dT%H:%M:%SZ)
@@ -35,13 +28,7 @@ secret=bench-o365-secret
   --client-secret "$secret" --slow-ms "$slow_ms" --threads 4 \
   --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" >"$tmp/sim.out" 2>"$tmp/sim.err" &
 sim_pid=$!
-url=
-for _ in $(seq 1 150); do
-  url=$(sed -n 's/^listening url=//p' "$tmp/sim.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "simulator did not start: $(cat "$tmp/sim.err")" >&2; exit 1; }
+url=$(bench_wait_url "$tmp/sim.out" "$tmp/sim.err" simulator)
 domain=${url#https://}
 
 for c in "${concurrencies[@]}"; do

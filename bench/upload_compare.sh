@@ -9,27 +9,14 @@ build=${1:-build}
 rows=${2:-200000}
 concurrency=${3:-2}
 here=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
-sim_pid=
-cleanup() {
-  [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bench/lib.sh"
 [ -d "$here/tests/clients/node_modules/@azure/monitor-ingestion" ] || { echo "run scripts/setup first (the SDK's node modules)" >&2; exit 1; }
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost \
-  -addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$tmp/key.pem" -out "$tmp/cert.pem" >/dev/null 2>&1
+bench_cert
 dcr=dcr-00112233445566778899aabbccddeeff
 "$build/intake-sim" azure --dcr "$dcr=$here/connectors/darktrace/dcr.json" --tls-cert "$tmp/cert.pem" --tls-key "$tmp/key.pem" \
   --threads 2 --max-kept-mb 1 >"$tmp/sim.out" 2>"$tmp/sim.err" &
 sim_pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening url=//p' "$tmp/sim.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "simulator did not start: $(cat "$tmp/sim.err")" >&2; exit 1; }
+url=$(bench_wait_url "$tmp/sim.out" "$tmp/sim.err" simulator)
 token=$(curl -s --cacert "$tmp/cert.pem" -d grant_type=client_credentials -d client_id=3f1c4b0e-6a2d-4c8e-9a57-1b2c3d4e5f60 \
   -d client_secret=sim-secret --data-urlencode scope=https://monitor.azure.com/.default \
   "$url/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')

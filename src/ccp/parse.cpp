@@ -320,6 +320,7 @@ void parse_steps(Reader& props, Definition& def, Diagnostics& diag, int depth, s
     child->auth = def.auth;
     child->auth_type = def.auth_type;
     child->parameters = def.parameters;
+    child->max_parallelism = def.max_parallelism;
     step.join = c.boolean("shouldJoinNestedData").value_or(false);
     step.join_name = c.str("joinedDataStepName").value_or(step.id);
     Reader auth = c.object("auth");
@@ -333,6 +334,14 @@ void parse_steps(Reader& props, Definition& def, Diagnostics& diag, int depth, s
     c.finish();
     step.config = std::move(child);
     def.steps.push_back(std::move(step));
+  }
+  // Records either replace their parent or are joined into it; both at once has no one meaning.
+  for (const auto& st : def.steps) {
+    if (st.join != def.steps.front().join) {
+      diag.error(si.path_of("nextSteps"), "steps '" + def.steps.front().id + "' and '" + st.id +
+                                              "' disagree on shouldJoinNestedData (all steps of one request must join, or none)");
+      break;
+    }
   }
   configs.finish();
 }
@@ -416,11 +425,12 @@ std::optional<Definition> parse_definition(const Value& resource, const std::str
     def.add_on_attributes = string_map(props, "addOnAttributes", diag);
     parse_intake_extension(props.object("intake"), def, diag);
     props.ignore({"displayName", "extra"});
+    // A connection's maxParallelism is the default of its steps (each may set its own).
+    if (auto par = props.integer("maxParallelism", 1, 100)) def.max_parallelism = static_cast<int>(*par);
     parse_steps(props, def, diag, 1);
     // Some files put shouldJoinNestedData/joinedDataStepName on the connection itself, where they
     // describe nothing CCP runs; each step carries its own.
     props.ignore({"shouldJoinNestedData", "joinedDataStepName"});
-    if (auto par = props.integer("maxParallelism", 1, 100)) def.max_parallelism = static_cast<int>(*par);
     props.finish();
   } else if (iequals(kind, "APIPolling")) {
     def.kind = ConnectorKind::APIPolling;

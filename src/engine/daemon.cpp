@@ -565,6 +565,48 @@ std::optional<InstanceView> Daemon::instance(const std::string& name) const {
   return view_of(*found);
 }
 
+std::optional<std::vector<ActionSpec>> Daemon::actions_of(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& inst : instances_) {
+    if (inst->cfg.name != name) continue;
+    if (!inst->rt) return std::vector<ActionSpec>{};
+    return inst->rt->package().actions;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::expected<ActionOutcome, ActionFailure>> Daemon::run_action(const std::string& name, const std::string& action,
+                                                                               const ccp::Params& args) {
+  std::shared_ptr<Instance> found;
+  std::string ca_file;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& inst : instances_) {
+      if (inst->cfg.name == name) found = inst;
+    }
+    ca_file = config_.ca_file;
+  }
+  if (!found) return std::nullopt;
+  if (!found->rt) return std::unexpected(ActionFailure{action, "", 0, "", "the instance is disabled or did not open"});
+  // A runner per run: actions are rare, and a fresh runner keeps runs from sharing state.
+  auto runner = ActionRunner::create(found->rt->package(), found->cfg.parameters, ca_file);
+  if (!runner) return std::unexpected(ActionFailure{action, "", 0, "", redact(found->rt->redactor()(runner.error().str()))});
+  auto out = (*runner)->run(action, args);
+  Redactor r = found->rt->redactor();
+  for (const auto& s : (*runner)->secrets()) r.add(s);
+  log_.log(out ? LogLevel::Info : LogLevel::Warn, out ? "Action ran." : "Action failed.",
+           {{"connector", name}, {"action", action}, {"status", std::to_string(out ? out->status : out.error().status)}});
+  if (!out) {
+    ActionFailure f = out.error();
+    f.message = redact(r(f.message));
+    return std::unexpected(std::move(f));
+  }
+  ActionOutcome o = std::move(*out);
+  o.result = redact(r(o.result));
+  o.body = redact(r(o.body));
+  return o;
+}
+
 Result<kql::Table> Daemon::query(const std::string& text, int64_t max_rows) const {
   std::vector<std::pair<std::string, std::string>> functions;
   {

@@ -64,6 +64,12 @@ class Daemon {
   // Rows per day over the last `days` days of the instance's graph queries (connectorUiConfig),
   // oldest first, ending today (UTC).
   std::vector<std::pair<DateTime, int64_t>> rows_per_day(const InstanceView& instance, int days = 14) const;
+  // The actions (actions.json) of an instance's package, and one run of one of them with the
+  // instance's parameters (the status page's buttons). nullopt: no such instance. The outcome and
+  // the failure are redacted.
+  std::optional<std::vector<ActionSpec>> actions_of(const std::string& instance) const;
+  std::optional<std::expected<ActionOutcome, ActionFailure>> run_action(const std::string& instance, const std::string& action,
+                                                                         const ccp::Params& args);
   // Runs KQL over the workspace (read-only connection); errors carry "kql:L:C".
   Result<kql::Table> query(const std::string& text, int64_t max_rows) const;
   std::string metrics() const;

@@ -53,7 +53,6 @@ struct DestinationConfig {
   // postgres
   std::string connection;             // libpq connection string
   std::string schema = "public";
-  int64_t batch_rows = 5000;
   // both
   int64_t spool_max_bytes = int64_t{1} << 30;  // above this the sources routed here are held back
   int64_t max_backoff_ticks = 60 * kTicksPerSecond;

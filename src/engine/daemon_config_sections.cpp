@@ -81,7 +81,6 @@ const KeySpec kDestinationKeys[] = {
     {"maxRequestBytes", "uncompressed JSON per request (1024 to 1048576)"},
     {"connection", "a libpq connection string (postgres)"},
     {"schema", "the PostgreSQL schema the tables are created in (default public)"},
-    {"batchRows", "rows per COPY (1 to 1000000)"},
     {"spoolMaxBytes", "a size such as 512MB or 2GB: the spool's limit before sources are held back"},
     {"maxBackoff", "a duration: the longest wait between delivery retries"},
 };
@@ -337,10 +336,6 @@ void read_destinations(Reader& r, const YAML::Node& node, const std::string& pat
       }
       if (k == "maxRequestBytes") {
         if (auto n = r.integer(v, kp, ks, 1024, 1'048'576)) d.max_request_bytes = *n;
-        return;
-      }
-      if (k == "batchRows") {
-        if (auto n = r.integer(v, kp, ks, 1, 1'000'000)) d.batch_rows = *n;
         return;
       }
       if (k == "spoolMaxBytes") {

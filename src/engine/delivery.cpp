@@ -222,7 +222,14 @@ void DeliveryManager::run(Slot& slot, const std::string& workspace_path) {
   };
   while (!stopping_) {
     if (!cursor) {
-      auto opened = slot.dest->open();
+      auto id = ws.identity();
+      if (!id) {
+        note_error(id.error(), failures == 0);
+        ++failures;
+        sleep_for(http::backoff_delay(backoff, std::min(failures, 12), unit(rng), std::nullopt));
+        continue;
+      }
+      auto opened = slot.dest->open(*id);
       if (!opened) {
         note_error(opened.error(), failures == 0);
         ++failures;

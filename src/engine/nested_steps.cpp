@@ -60,6 +60,8 @@ std::vector<std::string> dollar_names(const ccp::Definition& d) {
 }  // namespace
 
 struct StepRunner::Impl {
+  Impl(const ccp::Definition& d, auth::Authenticator& a, http::ClientOptions c, poll::PollOptions b)
+      : def(d), auth(a), copts(std::move(c)), base(std::move(b)) {}
   ccp::Definition def;
   auth::Authenticator& auth;
   http::ClientOptions copts;
@@ -94,7 +96,7 @@ StepStats StepRunner::stats() const { return {impl_->requests.load(), impl_->ret
 
 Result<std::unique_ptr<StepRunner>> StepRunner::create(const ccp::Definition& def, auth::Authenticator& auth,
                                                        http::ClientOptions copts, poll::PollOptions base) {
-  auto impl = std::unique_ptr<Impl>(new Impl{def, auth, std::move(copts), std::move(base), {}, {}, {}, {}, {}, {}, {}});
+  auto impl = std::unique_ptr<Impl>(new Impl(def, auth, std::move(copts), std::move(base)));
   base.expand = nullptr;
   for (const auto& step : impl->def.steps) {
     Impl::StepState st;

@@ -150,6 +150,28 @@ Package load_package(const std::string& path, const ccp::Params& params) {
       }
       append(pkg.diagnostics, diag);
     }
+    // Actions named by ensure blocks and webhook commands must exist: a typo is a load error,
+    // not a failure at the first poll or push.
+    auto has_action = [&](const std::string& name) {
+      return std::any_of(pkg.actions.begin(), pkg.actions.end(), [&](const auto& a) { return a.name == name; });
+    };
+    for (const auto& d : pkg.definitions.definitions) {
+      for (size_t i = 0; i < d.ensure.size(); ++i) {
+        if (has_action(d.ensure[i].action)) continue;
+        ccp::Diagnostics diag(d.source);
+        diag.error(d.json_path + "/properties/intake/ensure/" + std::to_string(i),
+                   "no action '" + d.ensure[i].action + "' in the package's actions.json");
+        append(pkg.diagnostics, diag);
+      }
+    }
+    if (pkg.webhook) {
+      for (size_t i = 0; i < pkg.webhook->commands.size(); ++i) {
+        if (has_action(pkg.webhook->commands[i].action)) continue;
+        ccp::Diagnostics diag((p / "webhook.json").string());
+        diag.error("/commands/" + std::to_string(i) + "/action", "no action '" + pkg.webhook->commands[i].action + "' in the package's actions.json");
+        append(pkg.diagnostics, diag);
+      }
+    }
     pkg.functions = load_package_functions(path);
   } else {
     pkg.definitions = ccp::load_definition_file(path, params);

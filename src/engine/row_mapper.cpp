@@ -8,7 +8,26 @@ namespace intake::engine {
 namespace dom = simdjson::dom;
 
 RowMapper::RowMapper(Schema declared, std::vector<std::pair<std::string, std::string>> add_on_attributes)
-    : schema_(std::move(declared)), add_ons_(std::move(add_on_attributes)) {}
+    : schema_(std::move(declared)), add_ons_(std::move(add_on_attributes)) {
+  index_columns();
+}
+
+namespace {
+std::string_view fold(std::string_view s, std::string& buf) {
+  buf.assign(s);
+  for (char& c : buf) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  return buf;
+}
+}  // namespace
+
+void RowMapper::index_columns() {
+  std::string buf;
+  for (; indexed_ < schema_.columns.size(); ++indexed_) {
+    const std::string& name = schema_.columns[indexed_].name;
+    exact_.emplace(name, static_cast<int>(indexed_));
+    folded_.emplace(std::string(fold(name, buf)), static_cast<int>(indexed_));
+  }
+}
 
 RowMapper RowMapper::inferring(std::vector<std::pair<std::string, std::string>> add_on_attributes) {
   RowMapper m(Schema{}, std::move(add_on_attributes));
@@ -86,7 +105,10 @@ void RowMapper::learn(dom::element event) {
 }
 
 Row RowMapper::map(dom::element event) {
-  if (infer_) learn(event);
+  if (infer_) {
+    learn(event);
+    index_columns();
+  }
   return map_known(event);
 }
 
@@ -99,14 +121,22 @@ Row RowMapper::map_known(dom::element event) const {
     if (i >= 0) row[i] = convert(event, schema_.columns[i].type);
     return row;
   }
-  for (size_t i = 0; i < schema_.columns.size(); ++i) {
-    const Column& c = schema_.columns[i];
-    dom::element v;
-    if (obj.at_key(c.name).get(v) == simdjson::SUCCESS) {
-      row[i] = convert(v, c.type);
-    } else if (obj.at_key_case_insensitive(c.name).get(v) == simdjson::SUCCESS) {
-      row[i] = convert(v, c.type);
+  // A member named exactly as a column wins over one that differs in case; the first of equal
+  // names wins (as simdjson's at_key does).
+  std::vector<uint8_t> how(schema_.columns.size(), 0);  // 0 unset, 1 case-insensitive, 2 exact
+  std::string buf;
+  for (auto field : obj) {
+    int i = -1;
+    uint8_t level = 2;
+    if (auto it = exact_.find(field.key); it != exact_.end()) {
+      i = it->second;
+    } else if (auto f = folded_.find(fold(field.key, buf)); f != folded_.end()) {
+      i = f->second;
+      level = 1;
     }
+    if (i < 0 || how[i] >= level) continue;
+    how[i] = level;
+    row[i] = convert(field.value, schema_.columns[i].type);
   }
   for (const auto& [k, v] : add_ons_) {
     int i = schema_.index_of(k);

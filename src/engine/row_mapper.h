@@ -7,6 +7,8 @@
 #include <simdjson.h>
 
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/schema.h"
@@ -31,6 +33,16 @@ class RowMapper {
  private:
   Value convert(simdjson::dom::element e, ColumnType t) const;
   void learn(simdjson::dom::element event);
+  void index_columns();
+  // Column index by exact and by ASCII-lowercased name: an event's members are looked up once
+  // each, instead of every column being searched for in the event.
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  using Index = std::unordered_map<std::string, int, Hash, std::equal_to<>>;
+  Index exact_, folded_;
+  size_t indexed_ = 0;
   Schema schema_;
   std::vector<std::pair<std::string, std::string>> add_ons_;
   bool infer_ = false;

@@ -44,9 +44,12 @@ bool has_next(std::optional<simdjson::dom::element> body, const std::string& jso
 void send_value(PageRequest& request, const ccp::PagingSpec& spec, const std::string& name, const std::string& value,
                 bool numeric) {
   if (name.starts_with("$") || spec.info_in_body) {
-    std::string json = value;
-    if (!numeric) {
-      json = "\"";
+    std::string json;
+    if (numeric) {
+      json = value;
+    } else {
+      json.reserve(value.size() + 2);
+      json.push_back('"');
       for (char c : value) {
         if (c == '"' || c == '\\') json += '\\';
         json += c;

@@ -42,8 +42,12 @@ class Destination {
   virtual ~Destination() = default;
   virtual const std::string& name() const = 0;
   // Prepares the destination (connects, creates tables) and returns the sequence number it has
-  // already stored up to (databases that record it with the rows), or 0.
-  virtual Result<int64_t> open() { return int64_t{0}; }
+  // already stored up to from the workspace `workspace_id` (databases that record it with the
+  // rows), or 0.
+  virtual Result<int64_t> open(const std::string& workspace_id) {
+    (void)workspace_id;
+    return int64_t{0};
+  }
   // How much payload one deliver() call should get: what is handed over in one call is, after a
   // crash, what may be sent twice by destinations that cannot tell.
   virtual size_t batch_bytes() const { return 8 << 20; }

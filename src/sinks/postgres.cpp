@@ -93,16 +93,19 @@ Status exec(PGconn* pg, const std::string& sql, const std::string& where) {
 }
 }  // namespace
 
-Result<int64_t> PostgresDestination::open() {
+Result<int64_t> PostgresDestination::open(const std::string& workspace_id) {
+  workspace_id_ = workspace_id;
   if (auto ok = connect(); !ok) return std::unexpected(ok.error());
   std::string s = ident(options_.schema);
   if (auto ok = exec(conn_->pg, "CREATE SCHEMA IF NOT EXISTS " + s + ";CREATE TABLE IF NOT EXISTS " + s +
-                                    "._intake_delivery(destination text PRIMARY KEY, seq bigint NOT NULL)",
+                                    "._intake_delivery(destination text NOT NULL, workspace text NOT NULL, seq bigint NOT NULL, "
+                                    "PRIMARY KEY (destination, workspace))",
                      options_.name);
       !ok) {
     return std::unexpected(ok.error());
   }
-  std::string q = "SELECT seq FROM " + s + "._intake_delivery WHERE destination = " + literal(options_.name);
+  std::string q = "SELECT seq FROM " + s + "._intake_delivery WHERE destination = " + literal(options_.name) +
+                  " AND workspace = " + literal(workspace_id_);
   PGresult* r = PQexec(conn_->pg, q.c_str());
   if (PQresultStatus(r) != PGRES_TUPLES_OK) {
     std::string why = pg_error(conn_->pg);
@@ -188,8 +191,8 @@ std::expected<DeliveryReport, DeliveryError> PostgresDestination::deliver(std::s
       }
       if (st) {
         std::string s = ident(options_.schema);
-        st = exec(conn_->pg, "INSERT INTO " + s + "._intake_delivery(destination, seq) VALUES(" + literal(options_.name) + ", " +
-                                 std::to_string(entries[end - 1].seq) + ") ON CONFLICT (destination) DO UPDATE SET seq = excluded.seq",
+        st = exec(conn_->pg, "INSERT INTO " + s + "._intake_delivery(destination, workspace, seq) VALUES(" + literal(options_.name) + ", " + literal(workspace_id_) + ", " +
+                                 std::to_string(entries[end - 1].seq) + ") ON CONFLICT (destination, workspace) DO UPDATE SET seq = excluded.seq",
                   options_.name);
       }
       if (st) st = exec(conn_->pg, "COMMIT", options_.name);
@@ -203,8 +206,8 @@ std::expected<DeliveryReport, DeliveryError> PostgresDestination::deliver(std::s
         if (is_data) {
           report.rejected.push_back({entries[i].seq, entries[i].payload, "PostgreSQL refused the rows: " + st.error().message});
           // Set aside: its sequence number is recorded as done so delivery moves past it.
-          exec(conn_->pg, "INSERT INTO " + ident(options_.schema) + "._intake_delivery(destination, seq) VALUES(" + literal(options_.name) +
-                              ", " + std::to_string(entries[i].seq) + ") ON CONFLICT (destination) DO UPDATE SET seq = excluded.seq",
+          exec(conn_->pg, "INSERT INTO " + ident(options_.schema) + "._intake_delivery(destination, workspace, seq) VALUES(" + literal(options_.name) + ", " + literal(workspace_id_) +
+                              ", " + std::to_string(entries[i].seq) + ") ON CONFLICT (destination, workspace) DO UPDATE SET seq = excluded.seq",
                options_.name);
           through = entries[i].seq;
           ++i;

@@ -30,7 +30,7 @@ class PostgresDestination final : public Destination {
   explicit PostgresDestination(PostgresOptions options);
   ~PostgresDestination() override;
   const std::string& name() const override { return options_.name; }
-  Result<int64_t> open() override;
+  Result<int64_t> open(const std::string& workspace_id) override;
   std::expected<DeliveryReport, DeliveryError> deliver(std::span<const SpooledEntry> entries) override;
 
  private:
@@ -39,6 +39,7 @@ class PostgresDestination final : public Destination {
   Status ensure_table(const std::string& table, const Schema& schema);
   Status copy_entry(const SpooledEntry& e, std::string& table_out);
   PostgresOptions options_;
+  std::string workspace_id_;  // the workspace whose spool numbers _intake_delivery records
   std::unique_ptr<Conn> conn_;
   std::map<std::string, std::set<std::string>> columns_;  // known columns per table
 };

@@ -127,6 +127,10 @@ class Workspace {
 
   // The state last committed by put_state, or nullopt.
   Result<std::optional<std::string>> state(std::string_view instance);
+  // This workspace file's identity: a random id made when first asked for and kept in its state.
+  // Destinations that record what they stored key it by this, so a new workspace file (whose
+  // spool numbers start again at 1) is never mistaken for one they already hold entries of.
+  Result<std::string> identity();
   // Removes an instance's state and its recorded keys (intake poll --reset).
   Status reset_state(std::string_view instance);
   // Every key recorded for an instance (by admit or record_keys) with its epoch.

@@ -3,6 +3,7 @@
 // the rows and the checkpoint of the page they belong to.
 #include <bit>
 #include <cstring>
+#include <random>
 
 #include "sinks/workspace_impl.h"
 
@@ -181,6 +182,26 @@ int64_t Workspace::dead_letters(std::string_view destination) {
   bind_text(st->get(), 1, destination);
   if (sqlite3_step(st->get()) != SQLITE_ROW) return -1;
   return sqlite3_column_int64(st->get(), 0);
+}
+
+Result<std::string> Workspace::identity() {
+  constexpr std::string_view kKey = "_intake/workspace-id";
+  if (auto st = state(kKey); !st) {
+    return std::unexpected(st.error());
+  } else if (*st) {
+    return **st;
+  }
+  std::random_device rd;
+  std::string id;
+  static const char* hex = "0123456789abcdef";
+  for (int i = 0; i < 32; ++i) id += hex[rd() & 15];
+  auto txn = begin();
+  if (!txn) return std::unexpected(txn.error());
+  if (auto ok = txn->put_state(kKey, id); !ok) return std::unexpected(ok.error());
+  if (auto ok = txn->commit(); !ok) return std::unexpected(ok.error());
+  // Another connection may have made one first: the stored one is the identity.
+  if (auto st = state(kKey); st && *st) return **st;
+  return id;
 }
 
 }  // namespace intake::sinks

@@ -1,5 +1,7 @@
 #include "web/status_server.h"
 
+#include <algorithm>
+
 #include <openssl/crypto.h>
 
 #include "core/time.h"
@@ -67,8 +69,68 @@ Value view_json(const engine::InstanceView& v, const engine::Daemon& d, bool det
            {"parameters", Value(std::move(params))},
            {"rowsPerDay", Value(std::move(chart))},
            {"sampleQueries", ui_field("sampleQueries")}};
+  Array actions;
+  for (const auto& a : d.actions_of(v.name).value_or(std::vector<engine::ActionSpec>{})) {
+    Array ps;
+    for (const auto& p : a.parameters) {
+      Array allowed;
+      for (const auto& x : p.allowed) allowed.push_back(Value(x));
+      ps.push_back(Value(Object{{"name", Value(p.name)},
+                                {"description", Value(p.description)},
+                                {"required", Value(p.required)},
+                                {"secret", Value(p.secret)},
+                                {"allowed", Value(std::move(allowed))},
+                                {"default", p.default_value ? Value(*p.default_value) : Value()}}));
+    }
+    actions.push_back(Value(Object{{"name", Value(a.name)}, {"description", Value(a.description)}, {"parameters", Value(std::move(ps))}}));
+  }
+  o.emplace_back("actions", Value(std::move(actions)));
   if (detail) o.emplace_back("connectorUiConfig", v.ui);
   return Value(std::move(o));
+}
+
+// POST /api/connectors/{name}/actions/{action} with {"parameters": {"contentType": "..."}}: runs
+// the action with the instance's parameters; 200 with the service's answer, 502 with the failing
+// step, status and the service's error code when the service refused.
+http::ServerResponse run_action(engine::Daemon& d, const std::string& name, const std::string& action, const http::ServerRequest& req) {
+  ccp::Params args;
+  if (!req.body.empty()) {
+    auto body = json::parse(req.body, "request body");
+    if (!body || body->kind() != Kind::Object) return error_json(400, "expected a JSON object {\"parameters\": {...}}", d);
+    if (const Value* ps = body->get("parameters")) {
+      if (ps->kind() != Kind::Object) return error_json(400, "'parameters' must be an object of strings", d);
+      for (const auto& [k, v] : ps->as_object()) {
+        if (v.kind() != Kind::String) return error_json(400, "parameter '" + k + "' must be a string", d);
+        args[k] = v.as_string();
+      }
+    }
+  }
+  auto known = d.actions_of(name);
+  if (!known) return error_json(404, "no connector instance named '" + name + "'", d);
+  if (std::none_of(known->begin(), known->end(), [&](const auto& a) { return a.name == action; })) {
+    return error_json(404, "the package of '" + name + "' has no action '" + action + "'", d);
+  }
+  auto out = d.run_action(name, action, args);
+  if (!out) return error_json(404, "no connector instance named '" + name + "'", d);
+  if (!*out) {
+    const auto& f = out->error();
+    return json_response(f.status ? 502 : 400,
+                         Value(Object{{"ok", Value(false)},
+                                      {"action", Value(action)},
+                                      {"step", Value(f.step)},
+                                      {"status", Value(static_cast<int64_t>(f.status))},
+                                      {"code", f.code.empty() ? Value() : Value(f.code)},
+                                      {"error", Value(f.str())}}),
+                         d);
+  }
+  const auto& o = **out;
+  return json_response(200,
+                       Value(Object{{"ok", Value(true)},
+                                    {"action", Value(action)},
+                                    {"status", Value(static_cast<int64_t>(o.status))},
+                                    {"acceptedError", o.error_code.empty() ? Value() : Value(o.error_code)},
+                                    {"result", Value(o.result)}}),
+                       d);
 }
 
 bool authorized(const engine::Daemon& d, const http::ServerRequest& req) {
@@ -141,6 +203,12 @@ http::ServerResponse handle(engine::Daemon& d, const http::ServerRequest& req) {
     Array list;
     for (const auto& v : d.instances()) list.push_back(view_json(v, d, false));
     return json_response(200, Value(Object{{"connectors", Value(std::move(list))}}), d);
+  }
+  if (path.starts_with("/api/connectors/") && path.find("/actions/") != std::string::npos) {
+    std::string rest = path.substr(std::string("/api/connectors/").size());
+    size_t at = rest.find("/actions/");
+    if (req.method != "POST") return error_json(405, "use POST to run an action", d);
+    return run_action(d, rest.substr(0, at), rest.substr(at + 9), req);
   }
   if (path.starts_with("/api/connectors/") && req.method == "GET") {
     std::string name = path.substr(std::string("/api/connectors/").size());

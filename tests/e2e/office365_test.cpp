@@ -65,7 +65,9 @@ TEST_F(Office365E2E, RunStartsSubscriptionsAndStoresEveryRecordOnceAcrossThrottl
     auto e = env();
     e.push_back(std::string("O365_SECRET=") + kSecret);
     auto p = std::make_unique<Process>(argv, dir_.path(), e);
-    EXPECT_TRUE(p->wait_for_output("listening url=", 30s)) << p->err();
+    auto line = p->wait_for_output("listening url=", 30s);
+    EXPECT_TRUE(line) << p->err();
+    if (line) url_ = line->substr(std::string("listening url=").size());
     return p;
   };
   auto d = start_daemon();
@@ -75,6 +77,20 @@ TEST_F(Office365E2E, RunStartsSubscriptionsAndStoresEveryRecordOnceAcrossThrottl
   d->wait(10s);
   auto again = start_daemon();
   ASSERT_TRUE(wait_for([&] { return stored() >= kRecords; }, 300s)) << again->err().substr(0, 4000);
+  // The status page's action buttons: the package's actions run with the instance's parameters.
+  auto listed = http("GET", "/api/connectors/purview");
+  EXPECT_EQ(listed.status, 200);
+  EXPECT_NE(listed.body.find("\"name\":\"stop-subscription\""), std::string::npos) << listed.body;
+  auto subs = http("POST", "/api/connectors/purview/actions/list-subscriptions", "{}");
+  EXPECT_EQ(subs.status, 200) << subs.body;
+  EXPECT_NE(subs.body.find("\"ok\":true"), std::string::npos) << subs.body;
+  EXPECT_NE(subs.body.find("Audit.SharePoint"), std::string::npos) << subs.body;
+  auto wrong = http("POST", "/api/connectors/purview/actions/start-subscription", R"({"parameters": {"contentType": "Audit.Nope"}})");
+  EXPECT_EQ(wrong.status, 400) << wrong.body;
+  EXPECT_NE(wrong.body.find("must be one of"), std::string::npos) << wrong.body;
+  EXPECT_EQ(http("POST", "/api/connectors/purview/actions/no-such-action", "{}").status, 404);
+  EXPECT_EQ(http("POST", "/api/connectors/nobody/actions/list-subscriptions", "{}").status, 404);
+  EXPECT_EQ(subs.body.find(kSecret), std::string::npos);
   std::this_thread::sleep_for(1s);
   stop_daemon(*again);
   EXPECT_EQ(count("SELECT count(*) FROM Office365Audit_CL"), kRecords) << "every record once, repeats dropped by Id";

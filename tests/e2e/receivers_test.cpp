@@ -280,9 +280,9 @@ TEST_F(ReceiversE2E, RefusalsAreAzuresAndWriteNothingAndSlowOrSurplusConnections
   // Beyond maxConnections a new connection is answered 503.
   std::vector<int> held;
   for (int i = 0; i < 3; ++i) held.push_back(connect_raw());
-  std::this_thread::sleep_for(200ms);
-  auto busy = post("/healthz", "", {});
-  EXPECT_EQ(busy.status, 503) << busy.body;
+  // The held connections count once the server has accepted them: ask until it has.
+  HttpResult busy;
+  EXPECT_TRUE(wait_for([&] { return (busy = post("/healthz", "", {})).status == 503; }, 10s)) << busy.status << " " << busy.body;
   for (int fd : held) ::close(fd);
   EXPECT_TRUE(wait_for([&] { return post("/api/logs?api-version=2016-04-01", "", {}).status != 503; }, 10s));
   stop_daemon(*d);

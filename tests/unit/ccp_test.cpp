@@ -203,3 +203,53 @@ TEST(CcpArm, EvaluatesTheExpressionsCorpusFilesUse) {
   EXPECT_NE(bad.error().str().find("arm:"), std::string::npos);
   EXPECT_FALSE(eval_arm("[[frobnicate('x')]", p));
 }
+
+namespace {
+
+std::string nested_definition(const std::string& connection_extra, const std::string& steps, const std::string& configs) {
+  return R"({"name": "Nested", "kind": "RestApiPoller", "properties": {)" + connection_extra + R"(
+    "dcrConfig": {"streamName": "Custom-Nested"},
+    "auth": {"type": "Basic", "UserName": "u", "Password": "p"},
+    "request": {"apiEndpoint": "https://api.example.com/list", "httpMethod": "GET", "queryWindowInMin": 60},
+    "response": {"eventsJsonPaths": ["$.items"]},
+    "stepInfo": {"stepType": "Nested", "nextSteps": [)" + steps + R"(]},
+    "stepCollectorConfigs": {)" + configs + R"(}}})";
+}
+
+const char* kFetchStep = R"j({"stepId": "fetch", "stepPlaceholdersParsingKql": "source | project uri = tostring(parse_json(data).uri)"})j";
+const char* kFetchConfig = R"("fetch": {"shouldJoinNestedData": true, "joinedDataStepName": "Details",
+    "request": {"apiEndpoint": "$uri$", "httpMethod": "GET"}, "response": {"eventsJsonPaths": ["$"]}})";
+
+}  // namespace
+
+TEST(CcpParse, NestedStepsTakeTheParentsAuthAndTheConnectionsParallelism) {
+  Diagnostics diag("nested.json");
+  auto def = parse_text(nested_definition(R"("maxParallelism": 4,)", kFetchStep, kFetchConfig), diag);
+  ASSERT_TRUE(def) << diag.first_error().str();
+  EXPECT_FALSE(diag.has_errors()) << diag.first_error().str();
+  ASSERT_EQ(def->steps.size(), 1u);
+  const Step& st = def->steps[0];
+  EXPECT_EQ(st.id, "fetch");
+  EXPECT_TRUE(st.join);
+  EXPECT_EQ(st.join_name, "Details");
+  ASSERT_TRUE(st.config);
+  EXPECT_EQ(st.config->request.api_endpoint, "$uri$");
+  EXPECT_EQ(st.config->max_parallelism, 4) << "a step without its own maxParallelism takes the connection's";
+  EXPECT_TRUE(std::holds_alternative<auth::BasicSpec>(st.config->auth)) << "a step without auth uses its parent's";
+}
+
+TEST(CcpParse, NestedStepsThatDisagreeOnJoiningOrLackAConfigAreErrors) {
+  std::string second = R"({"stepId": "other", "stepPlaceholdersParsingKql": "source"})";
+  std::string other = R"("other": {"shouldJoinNestedData": false, "request": {"apiEndpoint": "https://api.example.com/x"}, "response": {"eventsJsonPaths": ["$"]}})";
+  Diagnostics mixed("nested.json");
+  parse_text(nested_definition("", std::string(kFetchStep) + "," + second, std::string(kFetchConfig) + "," + other), mixed);
+  ASSERT_TRUE(mixed.has_errors());
+  EXPECT_NE(mixed.first_error().str().find("/properties/stepInfo/nextSteps: steps 'fetch' and 'other' disagree on shouldJoinNestedData"),
+            std::string::npos)
+      << mixed.first_error().str();
+  Diagnostics missing("nested.json");
+  parse_text(nested_definition("", kFetchStep, ""), missing);
+  ASSERT_TRUE(missing.has_errors());
+  EXPECT_NE(missing.first_error().str().find("no stepCollectorConfigs entry for step 'fetch'"), std::string::npos)
+      << missing.first_error().str();
+}

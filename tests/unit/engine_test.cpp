@@ -10,6 +10,8 @@
 #include "engine/workspace_sink.h"
 #include "testing/support.h"
 
+namespace fs = std::filesystem;
+
 using namespace intake;
 using namespace intake::engine;
 using intake::testing::TempDir;
@@ -146,6 +148,27 @@ TEST(Package, LoadsTheShippedJiraPackage) {
   ASSERT_TRUE(pkg.table("AtlassianJiraAudit_CL"));
   EXPECT_TRUE(pkg.ui.is_object());
   EXPECT_EQ(pkg.name, "atlassian-jira-audit");
+}
+
+TEST(Package, AnEnsureBlockNamingNoActionIsALoadError) {
+  TempDir dir;
+  fs::path src = intake::testing::source_dir() / "connectors/office365-management-activity";
+  fs::copy(src, dir.path() / "pkg", fs::copy_options::recursive);
+  auto ok = load_package((dir.path() / "pkg").string());
+  for (const auto& d : ok.all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) ADD_FAILURE() << d.error.str();
+  }
+  std::string text = intake::testing::read_file(dir.path() / "pkg/definition.json");
+  size_t at = text.find("\"action\": \"start-subscription\"");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, std::string("\"action\": \"start-subscription\"").size(), "\"action\": \"start-subscripton\"");
+  intake::testing::write_file(dir.path() / "pkg/definition.json", text);
+  auto bad = load_package((dir.path() / "pkg").string());
+  std::string errors;
+  for (const auto& d : bad.all_diagnostics()) {
+    if (d.severity == ccp::Diagnostic::Severity::Error) errors += d.error.str() + "\n";
+  }
+  EXPECT_NE(errors.find("/properties/intake/ensure/0: no action 'start-subscripton' in the package's actions.json"), std::string::npos) << errors;
 }
 
 TEST(Package, FindsTheDcrBesideACorpusDefinition) {

@@ -95,6 +95,24 @@ TEST(Workspace, CreatesAndReopens) {
   EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
 }
 
+TEST(Workspace, AFileKeepsItsIdentityAndANewFileGetsAnother) {
+  TempDir dir;
+  std::string first;
+  {
+    auto ws = open_ok(dir / "a.db");
+    auto id = ws->identity();
+    ASSERT_TRUE(id) << id.error().str();
+    EXPECT_EQ(id->size(), 32u);
+    first = *id;
+    EXPECT_EQ(*ws->identity(), first);
+  }
+  EXPECT_EQ(*open_ok(dir / "a.db")->identity(), first) << "kept across opens";
+  std::filesystem::remove(dir / "a.db");
+  std::filesystem::remove(dir / "a.db-wal");
+  std::filesystem::remove(dir / "a.db-shm");
+  EXPECT_NE(*open_ok(dir / "a.db")->identity(), first) << "a replaced file is another workspace";
+}
+
 TEST(Workspace, OpenErrorsNameThePath) {
   TempDir dir;
   auto bad_dir = (dir / "missing" / "ws.db").string();

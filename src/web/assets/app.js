@@ -130,6 +130,13 @@ function card(c) {
     b.addEventListener('click', () => runQuery(q.query));
     samples.append(el('li', {}, b));
   }
+  const output = el('pre', { class: 'action-output', hidden: true });
+  const actions = el('ul', { class: 'actions' });
+  for (const a of c.actions || []) {
+    const b = el('button', { type: 'button', class: 'action', title: a.description || a.name, 'data-action': a.name }, a.name);
+    b.addEventListener('click', () => runAction(c.name, a, output));
+    actions.append(el('li', {}, b));
+  }
   const root = el('article', { class: 'card', 'data-connector': c.name },
     head,
     c.reason ? el('div', { class: 'reason' }, c.reason) : null,
@@ -137,8 +144,35 @@ function card(c) {
     facts,
     desc,
     el('details', {}, el('summary', {}, 'Parameters'), params),
-    samples.childElementCount ? el('div', {}, el('strong', {}, 'Sample queries'), samples) : null);
+    samples.childElementCount ? el('div', {}, el('strong', {}, 'Sample queries'), samples) : null,
+    actions.childElementCount ? el('div', {}, el('strong', {}, 'Actions'), actions, output) : null);
   return root;
+}
+
+// Runs a package action (POST /api/connectors/{name}/actions/{action}); its parameters are asked
+// for one by one, offering the default and naming the allowed values.
+async function runAction(connector, action, output) {
+  const parameters = {};
+  for (const p of action.parameters || []) {
+    const hint = p.allowed && p.allowed.length ? ' (one of ' + p.allowed.join(', ') + ')' : '';
+    const v = window.prompt(action.name + ': ' + (p.description || p.name) + hint, p.default || (p.allowed || [])[0] || '');
+    if (v === null) return;
+    if (v !== '' || p.required) parameters[p.name] = v;
+  }
+  output.hidden = false;
+  output.textContent = 'Running ' + action.name + '…';
+  try {
+    const res = await fetch('/api/connectors/' + encodeURIComponent(connector) + '/actions/' + encodeURIComponent(action.name), {
+      method: 'POST', headers: headers({ 'Content-Type': 'application/json' }), body: JSON.stringify({ parameters }) });
+    const r = await res.json();
+    output.setAttribute('data-ok', String(!!r.ok));
+    output.textContent = r.ok
+      ? 'ok: HTTP ' + r.status + (r.acceptedError ? ' (' + r.acceptedError + ' counts as success)' : '') + '\n' + r.result
+      : 'failed: ' + r.error;
+  } catch (e) {
+    output.setAttribute('data-ok', 'false');
+    output.textContent = 'failed: ' + e.message;
+  }
 }
 
 async function refresh() {
