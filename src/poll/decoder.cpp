@@ -44,7 +44,10 @@ Status Decoder::decode(const http::Response& response) {
   body_.reset();
   if (response.status == 204 || blank(response.body)) return {};
   const std::string* text = &response.body;
-  if (spec_.gzip || is_gzip(response.body)) {
+  // isGzipCompressed names the payload, but a server that also sends Content-Encoding: gzip has
+  // it inflated by the HTTP client already: only a body that still is gzip (or zlib) is inflated.
+  bool zlib = !response.body.empty() && static_cast<unsigned char>(response.body[0]) == 0x78;
+  if (is_gzip(response.body) || (spec_.gzip && zlib)) {
     auto inflated = inflate(response.body, kMaxInflatedBytes);
     if (!inflated) return std::unexpected(inflated.error());
     converted_ = std::move(*inflated);

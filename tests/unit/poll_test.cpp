@@ -9,7 +9,9 @@
 #include "ccp/parse.h"
 #include "http/server.h"
 #include "json/value_json.h"
+#include "http/gzip.h"
 #include "poll/checkpoint.h"
+#include "poll/decoder.h"
 #include "poll/paginator.h"
 #include "poll/poller.h"
 #include "poll/rate_limiter.h"
@@ -319,4 +321,31 @@ TEST(Poller, EmptyResultsInEveryFormAreZeroEvents) {
     EXPECT_EQ(sink.events.size(), 0u);
     EXPECT_EQ(stats->windows, 1);
   }
+}
+
+TEST(Decoder, IsGzipCompressedAcceptsBodiesTheTransportAlreadyInflated) {
+  ccp::ResponseSpec spec;
+  spec.events_json_paths = {"$.data"};
+  spec.gzip = true;
+  auto d = poll::Decoder::create(spec);
+  ASSERT_TRUE(d) << d.error().str();
+  std::string json = R"({"data": [{"id": 1}, {"id": 2}, {"id": 3}]})";
+  http::Response gz;
+  gz.status = 200;
+  gz.body = http::gzip(json).value();
+  ASSERT_TRUE(d->decode(gz));
+  EXPECT_EQ(d->events().size(), 3u) << "a gzip body is inflated";
+  // Content-Encoding: gzip has been undone by the HTTP client: the body is plain JSON now.
+  http::Response plain;
+  plain.status = 200;
+  plain.body = json;
+  auto ok = d->decode(plain);
+  ASSERT_TRUE(ok) << ok.error().str();
+  EXPECT_EQ(d->events().size(), 3u);
+  http::Response broken;
+  broken.status = 200;
+  broken.body = gz.body.substr(0, gz.body.size() / 2);
+  auto bad = d->decode(broken);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().str().find("corrupt or truncated"), std::string::npos) << bad.error().str();
 }
