@@ -249,11 +249,25 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     closing_ = true;
     lowest().expires_after(std::chrono::seconds(2));
     if constexpr (kTls) {
-      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) { self->drop(); });
+      tls_drain();
     } else {
       beast::error_code ec;
       lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
       drain();
+    }
+  }
+
+  // Over TLS the client may still be sending a body we refused (413): read and discard it until
+  // the client closes, so that it reads our answer instead of a reset; then close_notify.
+  void tls_drain() {
+    if constexpr (kTls) {
+      stream_.async_read_some(asio::buffer(scratch_), [self = this->shared_from_this()](beast::error_code ec, size_t) {
+        if (!ec) return self->tls_drain();
+        if (ec == asio::error::eof) {
+          return self->stream_.async_shutdown([self](beast::error_code) { self->drop(); });
+        }
+        self->drop();
+      });
     }
   }
 
