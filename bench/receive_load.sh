@@ -12,13 +12,7 @@ connections=${3:-16}
 api=${4:-dc}
 here=$(cd "$(dirname "$0")/.." && pwd)
 command -v wrk >/dev/null || { echo "wrk is not installed (scripts/setup installs it)" >&2; exit 1; }
-tmp=$(mktemp -d)
-pid=
-cleanup() {
-  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
+. "$here/bench/lib.sh"
 
 workspace_id=5f0e3a52-2f1c-4cc6-9b7e-0d3c2a1b4e6f
 key=$(printf 'benchmark workspace key 0123456789abcdef' | base64 -w0)
@@ -40,14 +34,8 @@ receivers:
 connectors: []
 YAML
 "$build/intake" run --config "$tmp/intake.yaml" >"$tmp/run.out" 2>"$tmp/run.err" &
-pid=$!
-url=
-for _ in $(seq 1 100); do
-  url=$(sed -n 's/^listening url=//p' "$tmp/run.out")
-  [ -n "$url" ] && break
-  sleep 0.1
-done
-[ -n "$url" ] || { echo "intake run did not start: $(cat "$tmp/run.err")" >&2; exit 1; }
+sim_pid=$!  # the daemon: stopped on exit by lib.sh
+url=$(bench_wait_url "$tmp/run.out" "$tmp/run.err" "intake run")
 
 # 100 records of about 400 bytes each.
 python3 - "$tmp/body.json" "$api" <<'PY'
@@ -101,12 +89,12 @@ done = function(summary, latency, requests)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 LUA
-rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+rss_before=$(awk '/VmRSS/ {print $2}' "/proc/$sim_pid/status")
 wrk -t 2 -c "$connections" -d "${seconds}s" --latency -s "$tmp/post.lua" "$url$path" >"$tmp/wrk.out" 2>&1 ||
   { cat "$tmp/wrk.out"; exit 1; }
-rss_after=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
-hwm=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
-cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$pid/stat")
+rss_after=$(awk '/VmRSS/ {print $2}' "/proc/$sim_pid/status")
+hwm=$(awk '/VmHWM/ {print $2}' "/proc/$sim_pid/status")
+cpu=$(awk -v hz="$(getconf CLK_TCK)" '{ printf "%.1f", ($14 + $15) / hz }' "/proc/$sim_pid/stat")
 line=$(grep '^wrk:' "$tmp/wrk.out")
 requests=$(echo "$line" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 rows=$(sqlite3 "$tmp/ws.db" "select count(*) from $table" 2>/dev/null || echo "?")

@@ -109,6 +109,7 @@ struct Step {
   std::string placeholders_kql;
   bool join = false;           // shouldJoinNestedData: the parent record keeps the step's records
   std::string join_name;       // joinedDataStepName: the member that holds them
+  bool own_auth = false;       // the step has an auth block (else it uses its parent's authenticator)
   std::shared_ptr<Definition> config;
 };
 

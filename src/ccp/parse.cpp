@@ -324,7 +324,8 @@ void parse_steps(Reader& props, Definition& def, Diagnostics& diag, int depth, s
     step.join = c.boolean("shouldJoinNestedData").value_or(false);
     step.join_name = c.str("joinedDataStepName").value_or(step.id);
     Reader auth = c.object("auth");
-    if (auth.present()) parse_auth(auth, *child, diag, true);
+    step.own_auth = auth.present();
+    if (step.own_auth) parse_auth(auth, *child, diag, true);
     parse_request(c.object("request"), *child, diag, true);
     parse_paging(c.object("paging"), *child, diag);
     parse_response(c.object("response"), *child, diag);

@@ -389,4 +389,16 @@ std::expected<ActionOutcome, ActionFailure> ActionRunner::run(const std::string&
   return outcome;
 }
 
+std::expected<std::vector<ActionOutcome>, Error> run_ensure(ActionRunner& runner, const ccp::Definition& def, const std::string& where) {
+  std::vector<ActionOutcome> done;
+  for (const auto& e : def.ensure) {
+    ccp::Params args;
+    for (const auto& [k, v] : e.parameters) args[k] = v;
+    auto out = runner.run(e.action, args);
+    if (!out) return std::unexpected(Error(where, "ensure " + e.action + " failed: " + out.error().str()));
+    done.push_back(std::move(*out));
+  }
+  return done;
+}
+
 }  // namespace intake::engine

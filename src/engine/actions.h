@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "ccp/definition.h"
 #include "ccp/diagnostics.h"
 #include "ccp/placeholders.h"
 #include "core/error.h"
@@ -104,5 +105,9 @@ class ActionRunner {
   explicit ActionRunner(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// Runs a definition's `ensure` actions in order and stops at the first failure, reported as
+// "<where>: ensure <action> failed: ...".
+std::expected<std::vector<ActionOutcome>, Error> run_ensure(ActionRunner& runner, const ccp::Definition& def, const std::string& where);
 
 }  // namespace intake::engine

@@ -10,10 +10,6 @@
 
 namespace intake::engine {
 
-namespace {
-constexpr int64_t kAgeMargin = 15 * kTicksPerMinute;
-}  // namespace
-
 Status SharedWorkspace::open(const std::string& path, bool threaded) {
   auto opened = sinks::Workspace::open(path);
   if (!opened) return std::unexpected(opened.error());
@@ -199,7 +195,7 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
 }
 
 int64_t ConnectorRuntime::window_ticks() const {
-  return int64_t(connections_.front()->def.request.window_minutes) * kTicksPerMinute;
+  return poll::window_ticks(connections_.front()->def);
 }
 int64_t ConnectorRuntime::window_delay_ticks() const {
   return int64_t(connections_.front()->def.request.window_delay_minutes) * kTicksPerMinute;
@@ -250,16 +246,11 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
       report.interrupted = true;
       break;
     }
-    int64_t width = int64_t(c->def.request.window_minutes) * kTicksPerMinute;
-    if (c->def.max_window_minutes > 0) width = std::min(width, int64_t(c->def.max_window_minutes) * kTicksPerMinute);
+    int64_t width = poll::window_ticks(c->def);
     if (!c->ensured && !c->def.ensure.empty()) {
-      for (const auto& e : c->def.ensure) {
-        ccp::Params args;
-        for (const auto& [k, v] : e.parameters) args[k] = v;
-        auto done = actions_->run(e.action, args);
-        if (!done) return failed(Error(c->key, "ensure " + e.action + " failed: " + done.error().str()));
-        ++report.requests;
-      }
+      auto done = run_ensure(*actions_, c->def, c->key);
+      if (!done) return failed(done.error());
+      report.requests += static_cast<int64_t>(done->size());
       c->ensured = true;
     }
     poll::Checkpoint cp;
@@ -284,9 +275,8 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     // Catch-up is bounded: windows older than the lookback (or than the API keeps: the
     // definition's maxAgeInMin) are skipped, never polled.
     int64_t lookback = limits.max_lookback_ticks;
-    if (c->def.max_age_minutes > 0) {
-      // A margin, so that the first window is still inside the age when its request goes out.
-      int64_t age = int64_t(c->def.max_age_minutes) * kTicksPerMinute - kAgeMargin;
+    if (auto oldest = poll::oldest_readable(c->def, now)) {
+      int64_t age = now.ticks - oldest->ticks;
       if (lookback <= 0 || age < lookback) {
         lookback = age;
         report.age_limited = true;

@@ -70,6 +70,9 @@ struct StepRunner::Impl {
   struct StepState {
     const ccp::Step* step = nullptr;
     std::vector<std::string> used;  // $names$ its request uses
+    // stepPlaceholdersParsingKql, compiled once over `source` (a one-row table swapped per record).
+    std::unique_ptr<kql::MemoryCatalog> catalog;
+    std::optional<kql::Query> placeholders;
     std::unique_ptr<http::Client> auth_client;        // for a step with an auth block of its own
     std::unique_ptr<auth::Authenticator> own_auth;
     std::unique_ptr<auth::LockedAuthenticator> locked;
@@ -102,15 +105,16 @@ Result<std::unique_ptr<StepRunner>> StepRunner::create(const ccp::Definition& de
     Impl::StepState st;
     st.step = &step;
     st.used = dollar_names(*step.config);
-    // The placeholder KQL runs over `source` with one string column `data`: check it compiles.
-    kql::MemoryCatalog catalog;
-    catalog.add_table("source", kql::Table{Schema{{{"data", ColumnType::String}}}, {}});
-    if (auto q = kql::Query::compile(step.placeholders_kql, catalog); !q) {
+    // The placeholder KQL runs over `source` with one string column `data`.
+    st.catalog = std::make_unique<kql::MemoryCatalog>();
+    st.catalog->add_table("source", kql::Table{Schema{{{"data", ColumnType::String}}}, {}});
+    auto q = kql::Query::compile(step.placeholders_kql, *st.catalog);
+    if (!q) {
       return std::unexpected(q.error().within(step.config->source + ":" + step.config->json_path + " (step " + step.id +
                                               "): stepPlaceholdersParsingKql"));
     }
-    bool own_auth = step.config->auth_type != def.auth_type || step.config->auth.index() != def.auth.index();
-    if (own_auth) {
+    st.placeholders.emplace(std::move(*q));
+    if (step.own_auth) {
       auto c = http::Client::create(impl->copts);
       if (!c) return std::unexpected(c.error());
       st.auth_client = std::move(*c);
@@ -143,14 +147,11 @@ Result<std::span<const dom::element>> StepRunner::expand(std::span<const dom::el
   std::vector<Task> tasks;
   // Placeholders, per record and step (quick: on this thread).
   for (size_t s = 0; s < m.steps.size(); ++s) {
-    const ccp::Step& step = *m.steps[s].step;
-    kql::MemoryCatalog catalog;
-    catalog.add_table("source", kql::Table{Schema{{{"data", ColumnType::String}}}, {}});
-    auto q = kql::Query::compile(step.placeholders_kql, catalog);
-    if (!q) return std::unexpected(q.error().within("step " + step.id + ": stepPlaceholdersParsingKql"));
+    auto& st = m.steps[s];
+    const ccp::Step& step = *st.step;
     for (size_t r = 0; r < records.size(); ++r) {
-      catalog.add_table("source", kql::Table{Schema{{{"data", ColumnType::String}}}, {Row{Value(std::string(simdjson::minify(records[r])))}}});
-      auto rows = q->run();
+      st.catalog->add_table("source", kql::Table{Schema{{{"data", ColumnType::String}}}, {Row{Value(std::string(simdjson::minify(records[r])))}}});
+      auto rows = st.placeholders->run();
       if (!rows) return std::unexpected(rows.error().within("step " + step.id + ", record " + std::to_string(r)));
       for (const auto& row : rows->rows) {
         Task t{r, s, {}, {}, {}};

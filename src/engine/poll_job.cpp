@@ -110,12 +110,11 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     if (!def.ensure.empty() && !opt.dry_run) {
       auto runner = ActionRunner::create(pkg, opt.params, opt.ca_file);
       if (!runner) return std::unexpected(config_error({runner.error()}));
-      for (const auto& e : def.ensure) {
-        ccp::Params args;
-        for (const auto& [k, v] : e.parameters) args[k] = v;
-        auto done = (*runner)->run(e.action, args);
-        if (!done) return std::unexpected(JobError{JobFailure::Runtime, {Error(instance, redact("ensure " + e.action + " failed: " + done.error().str()))}});
-        log << "ensure " << e.action << ": HTTP " << done->status << (done->error_code.empty() ? "" : " (" + done->error_code + ")") << "\n";
+      auto done = run_ensure(**runner, def, instance);
+      if (!done) return std::unexpected(JobError{JobFailure::Runtime, {Error(done.error().where, redact(done.error().message))}});
+      for (size_t i = 0; i < done->size(); ++i) {
+        const ActionOutcome& o = (*done)[i];
+        log << "ensure " << o.action << ": HTTP " << o.status << (o.error_code.empty() ? "" : " (" + o.error_code + ")") << "\n";
       }
     }
 
@@ -148,12 +147,11 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     poll::PageSink& sink = store ? static_cast<poll::PageSink&>(*store) : printer;
 
     poll::PollOptions popts;
-    int64_t width = int64_t(def.request.window_minutes) * kTicksPerMinute;
+    int64_t width = poll::window_ticks(def);
     popts.initial_start = opt.from ? *opt.from : DateTime{opt.clock().ticks - width};
-    if (def.max_age_minutes > 0) {
+    if (auto limit = poll::oldest_readable(def, opt.clock())) {
       // The API keeps data this long: an older start (or checkpoint) is clamped, with a warning.
-      // 15 minutes inside the age, so that the first window is still readable when its request goes out.
-      DateTime oldest{opt.clock().ticks - int64_t(def.max_age_minutes) * kTicksPerMinute + 15 * kTicksPerMinute};
+      DateTime oldest = *limit;
       DateTime from = checkpoint.open_window ? checkpoint.open_window->start : checkpoint.next_start.value_or(popts.initial_start);
       if (from < oldest) {
         log << "warning: " << instance << ": " << format_iso8601(from) << " is beyond what the API keeps (maxAgeInMin "

@@ -54,14 +54,19 @@ std::string excerpt(std::string_view body) {
   return out;
 }
 
-// queryWindowInMin, no longer than the definition's maxWindowInMin.
+}  // namespace
+
 int64_t window_ticks(const ccp::Definition& d) {
   int minutes = d.request.window_minutes;
   if (d.max_window_minutes > 0) minutes = std::min(minutes, d.max_window_minutes);
   return int64_t(minutes) * kTicksPerMinute;
 }
 
-}  // namespace
+std::optional<DateTime> oldest_readable(const ccp::Definition& d, DateTime now) {
+  constexpr int64_t kMargin = 15 * kTicksPerMinute;
+  if (d.max_age_minutes <= 0) return std::nullopt;
+  return DateTime{now.ticks - int64_t(d.max_age_minutes) * kTicksPerMinute + kMargin};
+}
 
 Poller::Poller(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Poller::~Poller() = default;

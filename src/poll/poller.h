@@ -51,6 +51,12 @@ struct WindowSummary {
   std::chrono::milliseconds elapsed{0};
 };
 
+// A window's length: queryWindowInMin, no longer than the definition's maxWindowInMin.
+int64_t window_ticks(const ccp::Definition& def);
+// The oldest window start the API can still answer for (maxAgeInMin, less a margin so the first
+// window is still inside the age when its request goes out), or nullopt without maxAgeInMin.
+std::optional<DateTime> oldest_readable(const ccp::Definition& def, DateTime now);
+
 struct PollOptions {
   DateTime initial_start;                   // first window start when there is no checkpoint
   std::optional<DateTime> until;            // stop once windows reach this point (--to)
