@@ -6,7 +6,7 @@ tmp=$(mktemp -d)
 sim_pid=
 bench_cleanup() {
   [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
-  rm -rf "$tmp"
+  [ -n "${BENCH_KEEP:-}" ] && echo "kept $tmp" || rm -rf "$tmp"
 }
 trap bench_cleanup EXIT
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <thread>
 
+#include "core/sleep.h"
 #include "core/hash.h"
 #include "auth/locked.h"
 #include "dcr/dcr.h"
@@ -88,15 +89,6 @@ std::shared_ptr<const Package> shared_package(const std::string& path, const ccp
   return p;
 }
 
-bool sleep_unless(std::chrono::milliseconds d, const std::function<bool()>& stop) {
-  auto end = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < end) {
-    if (stop && stop()) return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(50)));
-  }
-  return !(stop && stop());
-}
 
 }  // namespace
 

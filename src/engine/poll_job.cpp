@@ -3,6 +3,7 @@
 #include <iostream>
 #include <thread>
 
+#include "core/sleep.h"
 #include "dcr/dcr.h"
 #include "auth/locked.h"
 #include "engine/actions.h"
@@ -30,16 +31,6 @@ class PrintSink final : public poll::PageSink {
  private:
   std::ostream& out_;
 };
-
-bool sleep_unless_stopped(std::chrono::milliseconds d, const std::function<bool()>& stop) {
-  auto end = std::chrono::steady_clock::now() + d;
-  while (std::chrono::steady_clock::now() < end) {
-    if (stop && stop()) return false;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
-    std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(100)));
-  }
-  return !(stop && stop());
-}
 
 }  // namespace
 
@@ -167,7 +158,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
     popts.clock = opt.clock;
     popts.stop_requested = opt.stop_requested;
     popts.backoff = opt.backoff;
-    popts.sleep = [&](std::chrono::milliseconds d) { return sleep_unless_stopped(d, opt.stop_requested); };
+    popts.sleep = [&](std::chrono::milliseconds d) { return sleep_unless(d, opt.stop_requested, std::chrono::milliseconds(100)); };
     std::ostream& summary_out = opt.dry_run ? log : out;
     popts.on_window = [&](const poll::WindowSummary& s) {
       summary_out << "window " << format_iso8601(s.window.start) << " .. " << format_iso8601(s.window.end)
@@ -205,7 +196,7 @@ std::expected<PollJobResult, JobError> run_poll_job(const PollJobOptions& opt) {
       int64_t next_end = checkpoint.next_start.value_or(opt.clock()).ticks + width +
                          int64_t(def.request.window_delay_minutes) * kTicksPerMinute;
       auto wait = std::chrono::milliseconds(std::max<int64_t>(0, (next_end - opt.clock().ticks) / kTicksPerMillisecond) + 100);
-      if (!sleep_unless_stopped(wait, opt.stop_requested)) break;
+      if (!sleep_unless(wait, opt.stop_requested, std::chrono::milliseconds(100))) break;
     }
     if (store) {
       result.sink.rows_written += store->stats().rows_written;

@@ -86,10 +86,14 @@ void RowMapper::learn(dom::element event) {
   }
   for (auto field : obj) {
     std::string_view key = field.key;
-    if (schema_.index_of(key) >= 0) continue;
+    const dom::element_type type = field.value.type();
+    if (type == dom::element_type::NULL_VALUE) continue;  // typed when a value shows up
+    // Known members are found in the index; only names it does not hold yet (new this event) are
+    // searched for in the schema.
+    if (exact_.contains(key) || schema_.index_of(key) >= 0) continue;
     ColumnType t;
-    switch (field.value.type()) {
-      case dom::element_type::NULL_VALUE: continue;  // typed when a value shows up
+    switch (type) {
+      case dom::element_type::NULL_VALUE: continue;
       case dom::element_type::STRING: t = ColumnType::String; break;
       case dom::element_type::INT64:
       case dom::element_type::UINT64: t = ColumnType::Long; break;

@@ -1,74 +1,136 @@
+#include <string>
+#include <vector>
+
 #include "json/value_json.h"
 #include "poll/formats.h"
 
 namespace intake::poll {
 
+namespace {
+
+// One CSV record at a time: fields are copied a run of bytes at a time into strings whose
+// capacity is kept from record to record, and each record is written out as JSON at once, so a
+// page costs no allocation per field.
+class CsvReader {
+ public:
+  CsvReader(std::string_view body, const CsvOptions& o) : body_(body), o_(o) {}
+
+  bool done() const { return i_ >= body_.size(); }
+
+  // Reads the next record into fields(); fails on a quoted field that is never closed.
+  Status next() {
+    count_ = 0;
+    while (true) {
+      std::string& f = next_field();
+      if (i_ < body_.size() && body_[i_] == o_.quote) {
+        if (auto ok = quoted(f); !ok) return ok;
+      }
+      // Unquoted text (or text after a closing quote) runs to the delimiter or the line's end;
+      // quotes inside it are literal. A \r before the \n is part of the line break.
+      size_t j = i_;
+      while (j < body_.size() && body_[j] != o_.delimiter && body_[j] != '\n') ++j;
+      size_t e = j;
+      if (j < body_.size() && body_[j] == '\n' && e > i_ && body_[e - 1] == '\r') --e;
+      f.append(body_.data() + i_, e - i_);
+      i_ = j;
+      if (i_ < body_.size() && body_[i_] == o_.delimiter) {
+        ++i_;
+        continue;
+      }
+      if (i_ < body_.size()) {
+        ++i_;  // the newline
+        ++line_;
+      }
+      return {};
+    }
+  }
+
+  size_t size() const { return count_; }
+  const std::string& field(size_t c) const { return fields_[c]; }
+  // A line with nothing on it (one empty field) is no record.
+  bool blank() const { return count_ == 1 && fields_[0].empty(); }
+
+ private:
+  std::string& next_field() {
+    if (count_ == fields_.size()) fields_.emplace_back();
+    std::string& f = fields_[count_++];
+    f.clear();
+    return f;
+  }
+
+  Status quoted(std::string& f) {
+    const int opened = line_;
+    ++i_;
+    while (true) {
+      size_t j = i_;
+      while (j < body_.size() && body_[j] != o_.quote) {
+        if (body_[j] == '\n') ++line_;
+        ++j;
+      }
+      f.append(body_.data() + i_, j - i_);
+      if (j >= body_.size()) return fail("csv line " + std::to_string(opened), "a quoted field is never closed");
+      if (j + 1 < body_.size() && body_[j + 1] == o_.quote) {
+        f += o_.quote;  // a doubled quote stands for one
+        i_ = j + 2;
+        continue;
+      }
+      i_ = j + 1;
+      return {};
+    }
+  }
+
+  std::string_view body_;
+  const CsvOptions& o_;
+  size_t i_ = 0;
+  int line_ = 1;
+  std::vector<std::string> fields_;
+  size_t count_ = 0;
+};
+
+}  // namespace
+
 Result<std::string> csv_to_json(std::string_view body, const CsvOptions& options) {
-  std::vector<std::vector<std::string>> records;
-  std::vector<std::string> record;
-  std::string field;
-  bool quoted = false, field_started = false;
-  int line = 1, quote_line = 0;
-  auto end_field = [&] {
-    record.push_back(std::move(field));
-    field.clear();
-    field_started = false;
+  CsvReader reader(body, options);
+  // `"name":` of each column, encoded once; columns without a header name are Column1, Column2, ...
+  std::vector<std::string> keys;
+  auto key = [&](size_t c) -> const std::string& {
+    while (keys.size() <= c) {
+      std::string k;
+      json::append_json_string(k, "Column" + std::to_string(keys.size() + 1));
+      keys.push_back(std::move(k) + ':');
+    }
+    return keys[c];
   };
-  auto end_record = [&] {
-    end_field();
-    if (!(record.size() == 1 && record[0].empty())) records.push_back(std::move(record));
-    record.clear();
-  };
-  for (size_t i = 0; i < body.size(); ++i) {
-    char c = body[i];
-    if (quoted) {
-      if (c == options.quote) {
-        if (i + 1 < body.size() && body[i + 1] == options.quote) {
-          field += c;
-          ++i;
-        } else {
-          quoted = false;
+  bool header = options.header;
+  std::string out;
+  out.reserve(body.size() + body.size() / 2 + 2);
+  out += '[';
+  bool first = true;
+  while (!reader.done()) {
+    if (auto ok = reader.next(); !ok) return std::unexpected(ok.error());
+    if (reader.blank()) continue;
+    if (header) {
+      header = false;
+      for (size_t c = 0; c < reader.size(); ++c) {
+        if (reader.field(c).empty()) {
+          key(c);
+          continue;
         }
-      } else {
-        if (c == '\n') ++line;
-        field += c;
+        std::string k;
+        json::append_json_string(k, reader.field(c));
+        k += ':';
+        if (c < keys.size()) keys[c] = std::move(k);
+        else keys.push_back(std::move(k));
       }
       continue;
     }
-    if (c == options.quote && !field_started) {
-      quoted = true;
-      field_started = true;
-      quote_line = line;
-    } else if (c == options.delimiter) {
-      end_field();
-    } else if (c == '\r' && i + 1 < body.size() && body[i + 1] == '\n') {
-      continue;
-    } else if (c == '\n') {
-      ++line;
-      end_record();
-    } else {
-      field += c;
-      field_started = true;
-    }
-  }
-  if (quoted) return fail("csv line " + std::to_string(quote_line), "a quoted field is never closed");
-  if (field_started || !record.empty()) end_record();
-
-  std::vector<std::string> names;
-  size_t first = 0;
-  if (options.header && !records.empty()) {
-    names = records[0];
-    first = 1;
-  }
-  std::string out = "[";
-  for (size_t r = first; r < records.size(); ++r) {
-    if (r > first) out += ',';
+    if (!first) out += ',';
+    first = false;
     out += '{';
-    for (size_t c = 0; c < records[r].size(); ++c) {
+    for (size_t c = 0; c < reader.size(); ++c) {
       if (c) out += ',';
-      json::append_json_string(out, c < names.size() && !names[c].empty() ? names[c] : "Column" + std::to_string(c + 1));
-      out += ':';
-      json::append_json_string(out, records[r][c]);
+      out += key(c);
+      json::append_json_string(out, reader.field(c));
     }
     out += '}';
   }

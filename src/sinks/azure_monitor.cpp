@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "core/sleep.h"
 #include "auth/authenticator.h"
 #include "http/client.h"
 #include "http/gzip.h"
@@ -183,16 +184,7 @@ std::expected<DeliveryReport, DeliveryError> AzureMonitorDestination::deliver(st
   std::atomic<size_t> next{0};
   std::vector<std::pair<int64_t, std::string>> rejected_lines;  // (entry index, line)
   auto stopping = [&] { return m.o.stop && m.o.stop(); };
-  auto wait = [&](std::chrono::milliseconds d) {
-    auto end = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < end) {
-      if (stopping()) return false;
-      std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                                          end - std::chrono::steady_clock::now()),
-                                                                      std::chrono::milliseconds(50)));
-    }
-    return !stopping();
-  };
+  auto wait = [&](std::chrono::milliseconds d) { return sleep_unless(d, stopping); };
   // Sends one set of records, halving it on 413 (and on 400, to find the records refused);
   // returns false when the request failed for good.
   std::function<bool(http::Client&, const Target&, std::span<const std::string_view>, size_t entry, std::mt19937_64&)> send;

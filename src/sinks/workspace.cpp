@@ -550,6 +550,7 @@ Result<std::unique_ptr<Workspace>> Workspace::open(const std::string& path, cons
   if (rc != SQLITE_OK) return std::unexpected(impl->error("cannot open the workspace"));
   sqlite3_busy_timeout(impl->db, options.busy_timeout_ms);
 
+  if (auto ok = impl->exec("PRAGMA page_size = 65536", "cannot set the page size"); !ok) return std::unexpected(ok.error());
   if (auto ok = impl->enable_wal(); !ok) return std::unexpected(ok.error());
   if (auto ok = impl->exec(sync); !ok) return std::unexpected(ok.error());
   // A larger page cache keeps the key B-tree of admit() in memory (the default is 2 MiB), and

@@ -296,6 +296,23 @@ TEST(Formats, CsvWithQuotesNewlinesAndDottedHeaders) {
   EXPECT_EQ(bad.error().str(), "csv line 2: a quoted field is never closed");
 }
 
+TEST(Formats, CsvEdgeCases) {
+  // Blank lines are no records; CRLF line ends; a \r inside quotes is kept; text after a closing
+  // quote and quotes inside unquoted text are literal.
+  EXPECT_EQ(csv_to_json("a,b\r\n\r\n\"x\r\ny\",\"p\"q\r\nr\"s,t\n\n", {}).value(),
+            "[{\"a\":\"x\\r\\ny\",\"b\":\"pq\"},{\"a\":\"r\\\"s\",\"b\":\"t\"}]");
+  // More fields than header names, and an empty header name, get ColumnN; a trailing delimiter
+  // at the end of the body is one more empty field.
+  EXPECT_EQ(csv_to_json("a,,c\n1,2,3,4\n5,", {}).value(),
+            R"([{"a":"1","Column2":"2","c":"3","Column4":"4"},{"a":"5","Column2":""}])");
+  EXPECT_EQ(csv_to_json("", {}).value(), "[]");
+  EXPECT_EQ(csv_to_json("only,a,header\n", {}).value(), "[]");
+  // The line of an unclosed quote counts the newlines inside earlier quoted fields.
+  auto bad = csv_to_json("h\n\"a\nb\"\n\"c\n", {});
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().str(), "csv line 4: a quoted field is never closed");
+}
+
 TEST(Formats, XmlMapsLikeNewtonsoft) {
   auto j = xml_to_json(R"(<?xml version="1.0"?><!DOCTYPE x><OUT><HOST id="1"><OS><![CDATA[Windows & co]]></OS><IP>10.0.0.1</IP></HOST>)"
                        R"(<HOST id="2"><OS><![CDATA[Linux]]></OS><EMPTY/></HOST><NOTE>a &amp; b</NOTE></OUT>)")
