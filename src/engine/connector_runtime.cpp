@@ -1,6 +1,8 @@
 #include "engine/connector_runtime.h"
 
+#include <algorithm>
 #include <map>
+#include <tuple>
 #include <thread>
 
 #include "core/sleep.h"
@@ -56,12 +58,25 @@ Outputs plan_outputs(const Package& pkg, const ccp::Definition& def) {
   return o;
 }
 
+// What every instance of one package with equal parameters and connection filter has in common:
+// the package, its connections with the parameters substituted, and their planned outputs (the
+// compiled transforms). Immutable once built, so instances share it across threads.
+struct ConnectorRuntime::Prepared {
+  struct Connection {
+    ccp::Definition def;
+    Outputs outputs;
+  };
+  std::shared_ptr<const Package> package;
+  std::vector<Connection> connections;  // active ones (only the one asked for, if any)
+  std::vector<Error> problems;          // of instantiation (secrets not yet removed)
+};
+
 struct ConnectorRuntime::Connection {
   std::string key;  // checkpoint key
-  ccp::Definition def;
+  std::shared_ptr<const ccp::Definition> def;      // within the shared Prepared
   std::unique_ptr<http::Client> client;
   std::unique_ptr<auth::Authenticator> auth;
-  std::optional<Outputs> outputs;  // moved into the sink on the first run
+  std::shared_ptr<const Outputs> outputs;          // copied into the sink on the first run
   RouteParts route;
   std::optional<json::JsonPath> dedup;
   std::unique_ptr<WorkspaceSink> sink;
@@ -73,24 +88,54 @@ struct ConnectorRuntime::Connection {
 
 namespace {
 
-// Instances of one package with the same parameters share one loaded copy (a daemon may run
-// thousands of them); a copy is freed with its last instance.
-std::shared_ptr<const Package> shared_package(const std::string& path, const ccp::Params& params) {
-  static std::mutex mutex;
-  static std::map<std::pair<std::string, ccp::Params>, std::weak_ptr<const Package>> cache;
-  std::lock_guard lock(mutex);
-  auto key = std::make_pair(path, params);
-  if (auto it = cache.find(key); it != cache.end()) {
-    if (auto p = it->second.lock()) return p;
+// One value per key while someone holds it (a daemon may run thousands of instances of one
+// package); the value is freed with its last holder and built again when next asked for.
+template <class Key, class T>
+class WeakCache {
+ public:
+  template <class Make>
+  std::shared_ptr<const T> get(const Key& key, Make&& make) {
+    std::lock_guard lock(mutex_);
+    if (auto it = map_.find(key); it != map_.end()) {
+      if (auto p = it->second.lock()) return p;
+    }
+    std::erase_if(map_, [](const auto& kv) { return kv.second.expired(); });
+    std::shared_ptr<const T> p = make();
+    map_[key] = p;
+    return p;
   }
-  std::erase_if(cache, [](const auto& kv) { return kv.second.expired(); });
-  auto p = std::make_shared<const Package>(load_package(path, params));
-  cache[key] = p;
-  return p;
-}
 
+ private:
+  std::mutex mutex_;
+  std::map<Key, std::weak_ptr<const T>> map_;
+};
 
 }  // namespace
+
+std::shared_ptr<const Package> shared_package(const std::string& path, const ccp::Params& params) {
+  static WeakCache<std::pair<std::string, ccp::Params>, Package> cache;
+  return cache.get(std::make_pair(path, params), [&] { return std::make_shared<const Package>(load_package(path, params)); });
+}
+
+std::shared_ptr<const ConnectorRuntime::Prepared> ConnectorRuntime::prepare(const RuntimeSpec& spec) {
+  static WeakCache<std::tuple<std::string, ccp::Params, std::string>, Prepared> cache;
+  return cache.get(std::make_tuple(spec.package_path, spec.params, spec.connection), [&] {
+    auto prepared = std::make_shared<Prepared>();
+    prepared->package = engine::shared_package(spec.package_path, spec.params);
+    const Package& pkg = *prepared->package;
+    for (const auto& d : pkg.definitions.definitions) {
+      if (!d.active || (!spec.connection.empty() && d.name != spec.connection)) continue;
+      auto inst = ccp::instantiate(d, spec.params);
+      if (!inst) {
+        prepared->problems.push_back(inst.error());
+        continue;
+      }
+      Outputs plan = plan_outputs(pkg, *inst);
+      prepared->connections.push_back({std::move(*inst), std::move(plan)});
+    }
+    return std::shared_ptr<const Prepared>(std::move(prepared));
+  });
+}
 
 ConnectorRuntime::~ConnectorRuntime() = default;
 
@@ -99,7 +144,8 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
   rt->name_ = spec.name;
   rt->ca_file_ = spec.ca_file;
   rt->abort_ = spec.abort;
-  rt->package_ = shared_package(spec.package_path, spec.params);
+  auto prepared = prepare(spec);
+  rt->package_ = prepared->package;
   const Package& pkg = *rt->package_;
   std::vector<Error> problems;
   for (const auto& d : pkg.all_diagnostics()) {
@@ -108,14 +154,10 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
   if (!problems.empty()) return std::unexpected(std::move(problems));
   if (pkg.definitions.definitions.empty()) return std::unexpected(std::vector<Error>{Error(spec.package_path, "no polling connection to run")});
 
-  for (const auto& d : pkg.definitions.definitions) {
-    if (!d.active || (!spec.connection.empty() && d.name != spec.connection)) continue;
-    auto inst = ccp::instantiate(d, spec.params);
-    if (!inst) {
-      problems.push_back(inst.error());
-      continue;
-    }
-    for (const auto& s : auth::secrets_of(inst->auth)) rt->secrets_.push_back(s);
+  problems = prepared->problems;
+  for (const auto& pc : prepared->connections) {
+    const ccp::Definition& inst = pc.def;
+    for (const auto& s : auth::secrets_of(inst.auth)) rt->secrets_.push_back(s);
     // Nested steps may authenticate on their own.
     std::function<void(const ccp::Definition&)> step_secrets = [&](const ccp::Definition& parent) {
       for (const auto& step : parent.steps) {
@@ -123,18 +165,21 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
         step_secrets(*step.config);
       }
     };
-    step_secrets(*inst);
-    for (const auto& p : d.parameters) {
+    step_secrets(inst);
+    for (const auto& p : inst.parameters) {
       if (!p.secret) continue;
       for (const auto& [k, v] : spec.params) {
         if (iequals(p.name, k)) rt->secrets_.push_back(v);
       }
     }
     auto c = std::make_unique<Connection>();
-    c->key = pkg.definitions.definitions.size() > 1 ? spec.name + "/" + d.name : spec.name;
-    c->def = std::move(*inst);
+    c->key = pkg.definitions.definitions.size() > 1 ? spec.name + "/" + inst.name : spec.name;
+    c->def = std::shared_ptr<const ccp::Definition>(prepared, &pc.def);
+    c->outputs = std::shared_ptr<const Outputs>(prepared, &pc.outputs);
     rt->connections_.push_back(std::move(c));
   }
+  std::sort(rt->secrets_.begin(), rt->secrets_.end());
+  rt->secrets_.erase(std::unique(rt->secrets_.begin(), rt->secrets_.end()), rt->secrets_.end());
   for (const auto& s : rt->secrets_) rt->redact_.add(s);
   if (!problems.empty()) {
     for (auto& e : problems) e = Error(rt->redact_(e.where), rt->redact_(e.message));
@@ -156,29 +201,27 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
     auto client = http::Client::create(copts);
     if (!client) return std::unexpected(std::vector<Error>{client.error()});
     c->client = std::move(*client);
-    auto authenticator = auth::make_authenticator(c->def.auth, *c->client);
+    auto authenticator = auth::make_authenticator(c->def->auth, *c->client);
     if (!authenticator) return std::unexpected(std::vector<Error>{Error(rt->redact_(authenticator.error().str()))});
     c->auth = std::move(*authenticator);
-    if (!c->def.steps.empty()) c->locked_auth = std::make_unique<auth::LockedAuthenticator>(*c->auth);
-    if (!c->def.ensure.empty() && !rt->actions_) {
+    if (!c->def->steps.empty()) c->locked_auth = std::make_unique<auth::LockedAuthenticator>(*c->auth);
+    if (!c->def->ensure.empty() && !rt->actions_) {
       auto runner = ActionRunner::create(pkg, spec.params, spec.ca_file);
       if (!runner) return std::unexpected(std::vector<Error>{Error(rt->redact_(runner.error().str()))});
       rt->actions_ = std::move(*runner);
       for (const auto& s : rt->actions_->secrets()) rt->redact_.add(s);
     }
-    Outputs plan = plan_outputs(pkg, c->def);
-    if (!plan.errors.empty()) return std::unexpected(std::move(plan.errors));
-    c->outputs = std::move(plan);
+    if (!c->outputs->errors.empty()) return std::unexpected(c->outputs->errors);
     if (spec.routes) {
-      std::string stream = c->def.dcr.stream_name.empty() ? c->outputs->tables.front().name : c->def.dcr.stream_name;
+      std::string stream = c->def->dcr.stream_name.empty() ? c->outputs->tables.front().name : c->def->dcr.stream_name;
       auto parts = spec.routes(spec.destinations, stream);
       if (!parts) return std::unexpected(std::vector<Error>{parts.error()});
       c->route = std::move(*parts);
     } else {
       c->route = workspace_only(spec.destinations);
     }
-    if (!c->def.dedup_key_json_path.empty()) {
-      auto path = json::JsonPath::compile(c->def.dedup_key_json_path);
+    if (!c->def->dedup_key_json_path.empty()) {
+      auto path = json::JsonPath::compile(c->def->dedup_key_json_path);
       if (!path) return std::unexpected(std::vector<Error>{path.error()});
       c->dedup = std::move(*path);
     }
@@ -187,20 +230,22 @@ std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> ConnectorRu
 }
 
 int64_t ConnectorRuntime::window_ticks() const {
-  return poll::window_ticks(connections_.front()->def);
+  return poll::window_ticks(*connections_.front()->def);
 }
 int64_t ConnectorRuntime::window_delay_ticks() const {
-  return int64_t(connections_.front()->def.request.window_delay_minutes) * kTicksPerMinute;
+  return int64_t(connections_.front()->def->request.window_delay_minutes) * kTicksPerMinute;
+}
+
+std::vector<const ccp::Definition*> ConnectorRuntime::definitions() const {
+  std::vector<const ccp::Definition*> out;
+  for (const auto& c : connections_) out.push_back(c->def.get());
+  return out;
 }
 
 std::vector<std::string> ConnectorRuntime::tables() const {
   std::vector<std::string> out;
   for (const auto& c : connections_) {
-    if (c->outputs) {
-      for (const auto& t : c->outputs->tables) out.push_back(t.name);
-    } else {
-      for (const auto& t : plan_outputs(*package_, c->def).tables) out.push_back(t.name);
-    }
+    for (const auto& t : c->outputs->tables) out.push_back(t.name);
   }
   return out;
 }
@@ -238,9 +283,9 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
       report.interrupted = true;
       break;
     }
-    int64_t width = poll::window_ticks(c->def);
-    if (!c->ensured && !c->def.ensure.empty()) {
-      auto done = run_ensure(*actions_, c->def, c->key);
+    int64_t width = poll::window_ticks(*c->def);
+    if (!c->ensured && !c->def->ensure.empty()) {
+      auto done = run_ensure(*actions_, *c->def, c->key);
       if (!done) return failed(done.error());
       report.requests += static_cast<int64_t>(done->size());
       c->ensured = true;
@@ -250,10 +295,9 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
       std::lock_guard lock(ws.mutex);
       if (!c->sink) {
         c->sink = std::make_unique<WorkspaceSink>(
-            *ws.writer, c->key, std::move(c->outputs->mapper),
-            StreamRouter(std::move(c->outputs->tables), c->route.to_workspace, c->route.remotes), c->dedup, limits.clock);
-        c->outputs.reset();
-        c->sink->set_key_retention(int64_t(c->def.dedup_retention_minutes) * kTicksPerMinute);
+            *ws.writer, c->key, c->outputs->mapper,
+            StreamRouter(c->outputs->tables, c->route.to_workspace, c->route.remotes), c->dedup, limits.clock);
+        c->sink->set_key_retention(int64_t(c->def->dedup_retention_minutes) * kTicksPerMinute);
       }
       auto state = ws.ws->state(c->key);
       if (!state) return failed(state.error());
@@ -267,7 +311,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     // Catch-up is bounded: windows older than the lookback (or than the API keeps: the
     // definition's maxAgeInMin) are skipped, never polled.
     int64_t lookback = limits.max_lookback_ticks;
-    if (auto oldest = poll::oldest_readable(c->def, now)) {
+    if (auto oldest = poll::oldest_readable(*c->def, now)) {
       int64_t age = now.ticks - oldest->ticks;
       if (lookback <= 0 || age < lookback) {
         lookback = age;
@@ -299,11 +343,11 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     popts.backoff = limits.backoff;
     popts.jitter_seed = hash_bytes(c->key);
     popts.sleep = [stop = limits.stop](std::chrono::milliseconds d) { return sleep_unless(d, stop); };
-    if (!c->def.steps.empty() && !c->steps) {
+    if (!c->def->steps.empty() && !c->steps) {
       http::ClientOptions copts;
       copts.ca_file = ca_file_;
       copts.abort = abort_;
-      auto runner = StepRunner::create(c->def, *c->locked_auth, copts, popts);
+      auto runner = StepRunner::create(*c->def, *c->locked_auth, copts, popts);
       if (!runner) return failed(runner.error());
       c->steps = std::move(*runner);
     }
@@ -318,7 +362,7 @@ RunReport ConnectorRuntime::run(SharedWorkspace& ws, const RunLimits& limits) {
     };
     auth::Authenticator& authenticator = c->locked_auth ? static_cast<auth::Authenticator&>(*c->locked_auth) : *c->auth;
     int64_t step_requests = c->steps ? c->steps->stats().requests : 0, step_retries = c->steps ? c->steps->stats().retries : 0;
-    auto poller = poll::Poller::create(c->def, *c->client, authenticator, popts);
+    auto poller = poll::Poller::create(*c->def, *c->client, authenticator, popts);
     if (!poller) return failed(poller.error());
     int64_t rows_before = c->sink->stats().rows_written, dups_before = c->sink->stats().duplicates_dropped;
     c->sink->hold_while(c->route.busy, limits.stop);

@@ -85,9 +85,16 @@ struct RunReport {
   std::chrono::milliseconds elapsed{0};
 };
 
+// The package at `path` loaded with `params`, shared while any holder keeps it (instances of one
+// package with equal parameters get the same object). Thread-safe.
+std::shared_ptr<const Package> shared_package(const std::string& path, const ccp::Params& params);
+
 class ConnectorRuntime {
  public:
   // Errors: the package, a parameter or an output table cannot be used (secrets removed).
+  // Instances of one package with equal parameters (and connection) share the loaded package,
+  // the instantiated connections and their compiled transforms; each keeps its own HTTP client,
+  // authenticator, sink and checkpoint.
   static std::expected<std::unique_ptr<ConnectorRuntime>, std::vector<Error>> open(const RuntimeSpec& spec);
   ~ConnectorRuntime();
 
@@ -99,6 +106,7 @@ class ConnectorRuntime {
   std::optional<DateTime> checkpoint(SharedWorkspace& ws) const;
 
   const Package& package() const { return *package_; }
+  const std::shared_ptr<const Package>& shared_package() const { return package_; }
   const Redactor& redactor() const { return redact_; }
   // Secret values of the instance (parameters marked secret, auth secrets).
   const std::vector<std::string>& secrets() const { return secrets_; }
@@ -106,11 +114,15 @@ class ConnectorRuntime {
   int64_t window_ticks() const;
   int64_t window_delay_ticks() const;
   std::vector<std::string> tables() const;
+  // The connections to poll, parameters substituted (shared with equal instances, see open()).
+  std::vector<const ccp::Definition*> definitions() const;
   // Called with every response status (0: transport failure) of this instance's requests.
   void on_response(std::function<void(int)> observe) { observe_ = std::move(observe); }
 
  private:
   struct Connection;
+  struct Prepared;
+  static std::shared_ptr<const Prepared> prepare(const RuntimeSpec& spec);
   ConnectorRuntime() = default;
   std::string name_;
   std::shared_ptr<const Package> package_;

@@ -39,7 +39,7 @@ struct Daemon::Instance {
   std::unique_ptr<ConnectorRuntime> rt;  // null when disabled or failed to open
   std::string package_name;
   std::string kind;
-  Value ui;
+  std::shared_ptr<const Value> ui;     // shared by the instances of one loaded package
   std::vector<std::string> tables;
   std::set<std::string, ccp::CaseInsensitiveLess> secret_params;
   std::vector<std::string> secrets;
@@ -120,8 +120,7 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
   std::string where = config_.path + ":/connectors/" + std::to_string(index) + " (" + c.name + ")";
   std::shared_ptr<Instance> inst;
   std::unique_ptr<ConnectorRuntime> rt;
-  const Package* pkg = nullptr;
-  Package disabled_pkg;
+  std::shared_ptr<const Package> pkg;
   if (c.enabled) {
     RuntimeSpec spec;
     spec.name = c.name;
@@ -140,17 +139,15 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
       return std::unexpected(std::move(errors));
     }
     rt = std::move(*opened);
-    pkg = &rt->package();
+    pkg = rt->shared_package();
   } else {
-    disabled_pkg = load_package(c.package, c.parameters);
-    pkg = &disabled_pkg;
+    pkg = shared_package(c.package, c.parameters);
   }
   std::string kind = str_of(pkg->ui, "id");
   if (kind.empty()) kind = pkg->name;
   inst = std::make_shared<Instance>(c, kind);
   inst->package_name = pkg->name;
-  std::string table_name = str_of(pkg->ui, "graphQueriesTableName");
-  inst->ui = table_name.empty() ? pkg->ui : ccp::substitute_tree(pkg->ui, ccp::Params{{"graphQueriesTableName", table_name}});
+  inst->ui = ui_of(pkg);
   for (const auto& d : pkg->definitions.definitions) {
     for (const auto& p : d.parameters) {
       if (p.secret) inst->secret_params.insert(p.name);
@@ -183,9 +180,23 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
   for (const auto& [k, v] : c.parameters) {
     if (inst->secret_params.contains(k)) inst->secrets.push_back(v);
   }
+  std::sort(inst->secrets.begin(), inst->secrets.end());
+  inst->secrets.erase(std::unique(inst->secrets.begin(), inst->secrets.end()), inst->secrets.end());
   inst->rt = std::move(rt);
   if (inst->rt) inst->checkpoint = inst->rt->checkpoint(ws_);
   return inst;
+}
+
+std::shared_ptr<const Value> Daemon::ui_of(const std::shared_ptr<const Package>& pkg) {
+  std::lock_guard lock(ui_mutex_);
+  // A live package's address is its own; an entry whose package is gone may be reused.
+  if (auto it = ui_cache_.find(pkg.get()); it != ui_cache_.end() && it->second.first.lock() == pkg) return it->second.second;
+  std::erase_if(ui_cache_, [](const auto& kv) { return kv.second.first.expired(); });
+  std::string table_name = str_of(pkg->ui, "graphQueriesTableName");
+  auto ui = std::make_shared<const Value>(table_name.empty() ? pkg->ui
+                                                             : ccp::substitute_tree(pkg->ui, ccp::Params{{"graphQueriesTableName", table_name}}));
+  ui_cache_[pkg.get()] = {pkg, ui};
+  return ui;
 }
 
 void Daemon::refresh_redactor() {
@@ -215,14 +226,18 @@ void Daemon::refresh_redactor() {
         if (at != std::string::npos && colon != std::string::npos && colon < at) r.add(dst.connection.substr(colon + 1, at - colon - 1));
       }
     }
-    redactor_ = r;
+    redactor_ = std::make_shared<const Redactor>(r);
   }
-  log_.set_redactor(r);
+  log_.set_redactor(std::move(r));
 }
 
 std::string Daemon::redact(std::string text) const {
-  std::lock_guard lock(mutex_);
-  return redactor_(std::move(text));
+  std::shared_ptr<const Redactor> r;
+  {
+    std::lock_guard lock(mutex_);
+    r = redactor_;
+  }
+  return (*r)(std::move(text));
 }
 
 std::string Daemon::bearer_token() const {
@@ -506,7 +521,7 @@ InstanceView Daemon::view_of(const Instance& inst) const {
   v.enabled = inst.cfg.enabled;
   v.schedule = inst.schedule_text;
   v.tables = inst.tables;
-  v.ui = inst.ui;
+  v.ui = *inst.ui;
   for (const auto& [k, val] : inst.cfg.parameters) v.parameters.emplace_back(k, inst.secret_params.contains(k) ? kMask : redact(val));
   if (scheduler_ && inst.rt) {
     if (auto info = scheduler_->info(inst.cfg.name)) v.next_run = info->next_due;

@@ -92,6 +92,8 @@ class Daemon {
   void write_summaries();
   void refresh_redactor();
   InstanceView view_of(const Instance& inst) const;
+  // The page's copy of a package's connectorUiConfig, made once per loaded package.
+  std::shared_ptr<const Value> ui_of(const std::shared_ptr<const Package>& pkg);
 
   DaemonConfig config_;
   Logger& log_;
@@ -103,7 +105,10 @@ class Daemon {
   std::unique_ptr<Scheduler> scheduler_;
   mutable std::mutex mutex_;  // instances_, redactor_
   std::vector<std::shared_ptr<Instance>> instances_;
-  Redactor redactor_;
+  // Replaced whole on reload, so that a long text (/metrics) is redacted outside the lock.
+  std::shared_ptr<const Redactor> redactor_ = std::make_shared<const Redactor>();
+  std::mutex ui_mutex_;
+  std::map<const Package*, std::pair<std::weak_ptr<const Package>, std::shared_ptr<const Value>>> ui_cache_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> abort_requests_{false};
   std::atomic<bool> ready_{false};

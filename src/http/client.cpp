@@ -100,19 +100,18 @@ Result<std::unique_ptr<Client>> Client::create(const ClientOptions& options) {
   std::call_once(curl_init_once, [] { curl_global_init(CURL_GLOBAL_ALL); });
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->curl = curl_easy_init();
-  if (!impl->curl) return fail("http client", "libcurl could not create a handle");
   return std::unique_ptr<Client>(new Client(std::move(impl)));
 }
 
 void Client::disconnect() {
-  CURL* fresh = curl_easy_init();
-  if (!fresh) return;  // keep the old handle: still usable
-  curl_easy_cleanup(impl_->curl);
-  impl_->curl = fresh;
+  // The handle itself goes too (a few kilobytes each): send() makes a new one when needed.
+  if (impl_->curl) curl_easy_cleanup(impl_->curl);
+  impl_->curl = nullptr;
 }
 
 Result<Response> Client::send(const Request& request, std::chrono::milliseconds timeout) {
+  if (!impl_->curl) impl_->curl = curl_easy_init();
+  if (!impl_->curl) return fail(redact_url(request.url), request.method + " failed: libcurl could not create a handle");
   CURL* c = impl_->curl;
   curl_easy_reset(c);
   if (CURLSH* share = shared_handle()) curl_easy_setopt(c, CURLOPT_SHARE, share);

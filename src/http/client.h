@@ -36,8 +36,9 @@ class Client {
   // connect, TLS, timeout, reset) are Errors whose `where` is the URL without its query string
   // and whose message is curl's reason plus a hint.
   Result<Response> send(const Request& request, std::chrono::milliseconds timeout);
-  // Closes the kept-alive connection (and its TLS session), freeing its socket and buffers. The
-  // daemon calls it after each scheduled run: thousands of idle instances hold no connections.
+  // Closes the kept-alive connection (and its TLS session), freeing its socket, buffers and curl
+  // handle (the next send() makes a new one). The daemon calls it after each scheduled run:
+  // thousands of idle instances hold no connections.
   void disconnect();
 
  private:

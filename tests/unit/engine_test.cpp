@@ -2,6 +2,7 @@
 // ${ENV} expansion and secret redaction.
 #include <gtest/gtest.h>
 
+#include "engine/connector_runtime.h"
 #include "engine/expand_env.h"
 #include "engine/instance_config.h"
 #include "engine/package.h"
@@ -196,6 +197,60 @@ TEST(Redactor, RemovesSecretsAndTheirBase64) {
   r.add("hunter22");
   r.add("ab");  // too short to be a secret: ignored rather than blanking words
   EXPECT_EQ(r("password hunter22 in aHVudGVyMjI= about"), "password *** in *** about");
+}
+
+TEST(Redactor, StoresAValueOnceAndHidesOverlappingSecretsWhole) {
+  Redactor r;
+  for (int i = 0; i < 1000; ++i) r.add("bench-token-123");
+  EXPECT_EQ(r.size(), 2u);  // the value and its base64
+  r.add("abcdef");
+  r.add("cdefghij");  // starts inside the first: neither may show in part
+  EXPECT_EQ(r("x abcdefghij y"), "x *** y");
+  EXPECT_EQ(r("bench-token-123bench-token-123 abcdeX abcdef"), "****** abcdeX ***");
+  for (int i = 0; i < 5000; ++i) r.add("secret-" + std::to_string(i));
+  EXPECT_EQ(r("a secret-4999 b secret-17 c secre"), "a *** b *** c secre");
+}
+
+namespace {
+
+RuntimeSpec jira_spec(const std::string& name, const std::string& domain) {
+  RuntimeSpec spec;
+  spec.name = name;
+  spec.package_path = (intake::testing::source_dir() / "connectors/atlassian-jira-audit").string();
+  spec.params = {{"domain", domain}, {"username", "soc@example.com"}, {"password", "pw-" + domain}};
+  return spec;
+}
+
+}  // namespace
+
+TEST(ConnectorRuntime, InstancesWithEqualParametersShareThePackageAndConnections) {
+  auto a = ConnectorRuntime::open(jira_spec("jira-a", "one.example.net"));
+  auto b = ConnectorRuntime::open(jira_spec("jira-b", "one.example.net"));
+  auto c = ConnectorRuntime::open(jira_spec("jira-c", "two.example.net"));
+  ASSERT_TRUE(a && b && c);
+  EXPECT_EQ(&(*a)->package(), &(*b)->package());
+  ASSERT_EQ((*a)->definitions().size(), 1u);
+  EXPECT_EQ((*a)->definitions().front(), (*b)->definitions().front());
+  // Other parameters: another package copy, with its own substitution.
+  EXPECT_NE(&(*a)->package(), &(*c)->package());
+  EXPECT_NE((*a)->definitions().front(), (*c)->definitions().front());
+  EXPECT_NE((*a)->definitions().front()->request.api_endpoint, (*c)->definitions().front()->request.api_endpoint);
+  EXPECT_NE((*c)->definitions().front()->request.api_endpoint.find("two.example.net"), std::string::npos);
+  // Each instance keeps its own secrets, though the connection is shared.
+  EXPECT_EQ((*a)->redactor()("pw-one.example.net"), "***");
+  EXPECT_EQ((*c)->redactor()("pw-one.example.net"), "pw-one.example.net");
+}
+
+TEST(ConnectorRuntime, ASharedPackageIsFreedWithItsLastInstance) {
+  std::weak_ptr<const Package> weak;
+  {
+    auto a = ConnectorRuntime::open(jira_spec("jira-a", "three.example.net"));
+    ASSERT_TRUE(a);
+    weak = (*a)->shared_package();
+    auto again = shared_package(jira_spec("x", "three.example.net").package_path, jira_spec("x", "three.example.net").params);
+    EXPECT_EQ(again.get(), &(*a)->package());
+  }
+  EXPECT_TRUE(weak.expired());
 }
 
 TEST(InstanceConfig, ReadsParametersAndReportsEveryProblem) {
