@@ -140,4 +140,14 @@ std::string http_date(DateTime t, std::string_view zone) {
 
 DateTime add_seconds(DateTime t, int64_t seconds) { return DateTime{t.ticks + seconds * kTicksPerSecond}; }
 
+Status check_endpoint_url(std::string_view where, const std::string& url) {
+  auto parts = http::split_url(url);
+  if (parts) return {};
+  std::string message = "'";
+  message += http::redact_url(url);
+  message += "' is not a valid URL: ";
+  message += parts.error().message;
+  return fail(std::string(where), message);
+}
+
 }  // namespace intake::auth

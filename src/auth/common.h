@@ -34,6 +34,10 @@ Error credential_error(const http::Request& request, const http::Response& respo
                        std::string_view hint, const std::vector<std::string>& secrets);
 
 // Masks every secret (4 characters or more) in `text`.
+// Checks that `url` (a token or login endpoint) is a URL; the error names `where` and shows the
+// URL with its credentials redacted.
+Status check_endpoint_url(std::string_view where, const std::string& url);
+
 std::string mask_secrets(std::string text, const std::vector<std::string>& secrets);
 
 // A JSON number or numeric string (Entra v1 sends "3599") as an integer.

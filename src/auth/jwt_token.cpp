@@ -118,9 +118,7 @@ class JwtToken final : public Authenticator {
 }  // namespace
 
 Result<std::unique_ptr<Authenticator>> make_jwt_token(const JwtTokenSpec& spec, http::Client& client, Clock clock) {
-  if (auto url = http::split_url(spec.token_endpoint); !url) {
-    return fail("auth/TokenEndpoint", "'" + http::redact_url(spec.token_endpoint) + "' is not a valid URL: " + url.error().message);
-  }
+  if (auto ok = check_endpoint_url("auth/TokenEndpoint", spec.token_endpoint); !ok) return std::unexpected(ok.error());
   if (spec.user_token.empty() && !spec.credentials_in_headers && (spec.user.key.empty() || spec.password.key.empty())) {
     return fail("auth", "JwtToken needs userName and password {key, value} objects, or UserToken");
   }

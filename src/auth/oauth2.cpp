@@ -174,9 +174,7 @@ Result<std::unique_ptr<Authenticator>> make_oauth2(const OAuth2Spec& spec, http:
     return fail("auth", "unknown OAuth2 grant type '" + spec.grant_type +
                             "' (expected client_credentials, authorization_code or password)");
   }
-  if (auto url = http::split_url(spec.token_endpoint); !url) {
-    return fail("auth/TokenEndpoint", "'" + http::redact_url(spec.token_endpoint) + "' is not a valid URL: " + url.error().message);
-  }
+  if (auto ok = check_endpoint_url("auth/TokenEndpoint", spec.token_endpoint); !ok) return std::unexpected(ok.error());
   if (spec.client_id.empty()) return fail("auth/ClientId", "OAuth2 needs a client id");
   if (*grant == OAuth2Grant::Password && (spec.user.empty() || spec.password.empty())) {
     return fail("auth", "the OAuth2 password grant needs UserName and Password");

@@ -97,10 +97,7 @@ class Session final : public Authenticator {
 }  // namespace
 
 Result<std::unique_ptr<Authenticator>> make_session(const SessionSpec& spec, http::Client& client, Clock clock) {
-  if (auto url = http::split_url(spec.login_uri); !url) {
-    return fail("auth/sessionLoginRequestUri",
-                "'" + http::redact_url(spec.login_uri) + "' is not a valid URL: " + url.error().message);
-  }
+  if (auto ok = check_endpoint_url("auth/sessionLoginRequestUri", spec.login_uri); !ok) return std::unexpected(ok.error());
   if (spec.session_id_name.empty()) return fail("auth/sessionIdName", "Session needs the name of the session id");
   if (spec.user.key.empty() || spec.password.key.empty()) {
     return fail("auth", "Session needs userName and password {key, value} objects");

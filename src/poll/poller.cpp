@@ -40,7 +40,22 @@ struct Poller::Impl {
   // Fetches the next page into fetched[slot].
   Status fetch(const Window& window, size_t slot);
   std::string last_url;  // URL of the last request sent (relative next links resolve against it)
-  Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink);
+  // The first page of the next window, fetched while the last page of this one is written.
+  struct Ahead {
+    Window window;
+    size_t slot = 0;
+    std::future<Status> done;
+  };
+  std::optional<Ahead> ahead;
+  std::string window_cursor;  // the paginator's cursor after the last page of the last window
+  // `next` is the window that follows, when there is one to fetch ahead.
+  Result<WindowSummary> poll_window(const Window& window, const Checkpoint& resume, PageSink& sink,
+                                    const std::optional<Window>& next = std::nullopt);
+  // Waits for a fetch ahead that will not be used (the run stops, or fails).
+  void drop_ahead() {
+    if (ahead && ahead->done.valid()) ahead->done.wait();
+    ahead.reset();
+  }
   bool stop() const { return options.stop_requested && options.stop_requested(); }
 };
 
@@ -171,11 +186,24 @@ Status Poller::Impl::fetch(const Window& window, size_t slot) {
   return {};
 }
 
-Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Checkpoint& resume, PageSink& sink) {
+Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Checkpoint& resume, PageSink& sink,
+                                                const std::optional<Window>& next_window) {
   auto started = std::chrono::steady_clock::now();
   WindowSummary summary{window};
   bool resuming = resume.open_window && *resume.open_window == window;
-  if (auto ok = paginator->begin(resuming ? resume.paging_state : "", resume.cursor); !ok) return std::unexpected(ok.error());
+  size_t slot = 0;
+  bool fetched_ahead = false;
+  if (ahead && !resuming && ahead->window == window) {
+    // The paginator began this window when the fetch ahead started.
+    slot = ahead->slot;
+    Status first = ahead->done.get();
+    ahead.reset();
+    if (!first) return std::unexpected(first.error());
+    fetched_ahead = true;
+  } else {
+    drop_ahead();
+    if (auto ok = paginator->begin(resuming ? resume.paging_state : "", resume.cursor); !ok) return std::unexpected(ok.error());
+  }
   int64_t page_no = resuming ? resume.pages_done : 0;
   int64_t events_done = resuming ? resume.events_done : 0;
   auto too_many_pages = [&]() -> Error {
@@ -184,8 +212,9 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
                      " pages in one window: the server keeps returning pages; stopped (raise paging.maxPagesPerWindow if this is real)");
   };
   if (page_no >= def.paging.max_pages) return std::unexpected(too_many_pages());
-  if (auto ok = fetch(window, 0); !ok) return std::unexpected(ok.error());
-  size_t slot = 0;
+  if (!fetched_ahead) {
+    if (auto ok = fetch(window, 0); !ok) return std::unexpected(ok.error());
+  }
   while (true) {
     Fetched& f = fetched[slot];
     summary.retries += f.retries;
@@ -193,6 +222,13 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
     std::future<Status> next;
     bool fetch_next = f.more && page_no + 1 < def.paging.max_pages && !stop();
     if (fetch_next) next = std::async(std::launch::async, [this, &window, slot = 1 - f.slot] { return fetch(window, slot); });
+    // After the window's last page comes the next window's first, unless the paginator cannot
+    // begin it now (then the next poll_window begins it as usual).
+    if (!f.more) window_cursor = f.cursor;
+    if (!f.more && next_window && !options.expand && !stop() && paginator->begin("", f.cursor)) {
+      ahead.emplace(Ahead{*next_window, 1 - f.slot, {}});
+      ahead->done = std::async(std::launch::async, [this, w = *next_window, slot = 1 - f.slot] { return fetch(w, slot); });
+    }
     auto settle = [&] {
       if (next.valid()) next.wait();
     };
@@ -267,31 +303,40 @@ Result<PollStats> Poller::run_windows(const Checkpoint& from, PageSink& sink) {
   m.stats = PollStats{};
   Checkpoint cp = from;
   int64_t width = window_ticks(m.def);
+  // The window that starts at `start`, if it has closed (and is before `until`).
+  auto window_at = [&](DateTime start) -> std::optional<Window> {
+    DateTime limit{m.options.clock().ticks - int64_t(m.def.request.window_delay_minutes) * kTicksPerMinute};
+    DateTime end{start.ticks + width};
+    if (m.options.until) {
+      if (start >= *m.options.until) return std::nullopt;
+      if (end > *m.options.until) end = *m.options.until;
+    }
+    if (end > limit) return std::nullopt;  // caught up: the next window has not closed yet
+    return Window{start, end};
+  };
   while (!m.stop()) {
     Window w;
     if (cp.open_window) {
       w = *cp.open_window;
     } else {
-      DateTime start = cp.next_start.value_or(m.options.initial_start);
-      DateTime limit{m.options.clock().ticks - int64_t(m.def.request.window_delay_minutes) * kTicksPerMinute};
-      DateTime end{start.ticks + width};
-      if (m.options.until) {
-        if (start >= *m.options.until) break;
-        if (end > *m.options.until) end = *m.options.until;
-      }
-      if (end > limit) break;  // caught up: the next window has not closed yet
-      w = Window{start, end};
+      auto next = window_at(cp.next_start.value_or(m.options.initial_start));
+      if (!next) break;
+      w = *next;
     }
-    auto summary = m.poll_window(w, cp, sink);
-    if (!summary) return std::unexpected(summary.error());
+    // A closed window after this one (a catch-up or a backfill) is fetched ahead.
+    auto summary = m.poll_window(w, cp, sink, window_at(w.end));
+    if (!summary) {
+      m.drop_ahead();
+      return std::unexpected(summary.error());
+    }
     if (m.stats.interrupted) break;
     ++m.stats.windows;
     if (m.options.on_window) m.options.on_window(*summary);
-    std::string cursor = m.paginator->cursor();
     cp = Checkpoint{};
     cp.next_start = w.end;
-    cp.cursor = cursor;
+    cp.cursor = m.window_cursor;
   }
+  m.drop_ahead();
   if (m.stop()) m.stats.interrupted = true;
   return m.stats;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <functional>
@@ -93,6 +94,13 @@ struct Workspace::Impl {
   Stmt admit_insert, admit_select, forget, put_state, get_state, load_columns;
   Stmt keys_insert, keys_forget, spool_insert;
 
+  // Checkpoints and the page cache (see checkpoint_hook in workspace.cpp).
+  int cache_fd = -1;             // the file read-only, for posix_fadvise
+  int checkpoint_pages = 0;      // WAL size, in pages, that starts a checkpoint
+  int64_t cache_keep_bytes = 0;  // the newest part of the file left in the page cache
+  void install_checkpoint_hook();
+  static int checkpoint_hook(void* impl, sqlite3* db, const char* schema, int wal_pages);
+
   ~Impl() {
     inserts.clear();
     admit_insert.reset();
@@ -105,6 +113,7 @@ struct Workspace::Impl {
     keys_forget.reset();
     spool_insert.reset();
     sqlite3_close(db);  // rolls back an open transaction
+    if (cache_fd >= 0) ::close(cache_fd);
   }
 
   Error error(std::string_view what) const {
