@@ -33,5 +33,5 @@ rows=$(sqlite3 "$tmp/ws.db" 'select count(*) from AtlassianJiraAudit_CL' 2>/dev/
 awk -v e="$events" -v t="$elapsed" -v u="$user" -v s="$sys" -v r="$rss_kb" -v b="${bytes:-0}" -v n="$records" -v rows="$rows" -v sc="$sim_cpu" 'BEGIN {
   printf "e2e poll: records=%d events=%d rows=%s wall=%.2fs events/s=%.0f", n, e, rows, t, e / t;
   if (b > 0) printf " MB/s=%.1f", b / 1e6 / t;
-  printf " cpu_us/event=%.2f peak_rss_mb=%.1f sim_cpu_s=%s\n", (u + s) * 1e6 / e, r / 1024, sc;
+  printf " cpu_us/event=%.2f (user %.2f, system %.2f) peak_rss_mb=%.1f sim_cpu_s=%s\n", (u + s) * 1e6 / e, u * 1e6 / e, s * 1e6 / e, r / 1024, sc;
 }'

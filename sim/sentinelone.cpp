@@ -166,6 +166,61 @@ void network_interfaces(JsonOut& j, const Endpoint& ep) {
       .end_array();
 }
 
+// The main members only (see Options::compact_threats).
+void compact_threat(JsonOut& j, const Endpoint& ep, const Malware& m, const std::string& id, const char* path,
+                    const std::string& sha1, const char* verdict, bool mitigated, int64_t created, int64_t updated,
+                    int64_t identified, Dice& d) {
+  j.begin_object("agentDetectionInfo")
+      .str("agentIpV4", ep.ip)
+      .str("agentOsName", ep.os->name)
+      .str("agentUuid", ep.agent_uuid)
+      .str("agentVersion", ep.version)
+      .str("siteName", ep.site->name)
+      .end_object();
+  j.begin_object("agentRealtimeInfo")
+      .str("agentComputerName", ep.computer)
+      .str("agentId", ep.agent_id)
+      .boolean("agentInfected", !mitigated)
+      .str("agentOsType", ep.os->type)
+      .str("groupName", ep.group)
+      .str("siteId", std::to_string(ep.site->id))
+      .end_object();
+  j.str("id", id);
+  const Technique& t = d.pick(kTechniques);
+  j.begin_array("indicators")
+      .begin_object()
+      .str("category", t.tactic)
+      .str("description", t.description)
+      .begin_array("tactics")
+      .begin_object().str("name", t.tactic).str("source", "MITRE").end_object()
+      .end_array()
+      .end_object()
+      .end_array();
+  j.begin_array("mitigationStatus");
+  if (mitigated) j.begin_object().str("action", "kill").str("mitigationEndedAt", ts(created)).str("status", "success").end_object();
+  j.end_array();
+  j.begin_object("threatInfo")
+      .str("analystVerdict", verdict)
+      .str("classification", m.classification)
+      .str("confidenceLevel", d.chance(0.8) ? "malicious" : "suspicious")
+      .str("createdAt", ts(created))
+      .str("detectionType", "static")
+      .str("filePath", path)
+      .str("identifiedAt", ts(identified))
+      .str("incidentStatus", mitigated ? "resolved" : "unresolved")
+      .str("mitigationStatus", mitigated ? "mitigated" : "not_mitigated")
+      .str("originatorProcess", m.origin)
+      .str("processUser", "CORP\\" + ep.user)
+      .str("sha1", sha1)
+      .str("storyline", hex(d.next(), 16))
+      .str("threatId", id)
+      .str("threatName", m.name)
+      .str("updatedAt", ts(updated))
+      .end_object();
+  j.strings("whiteningOptions", {"hash", "path"});
+  j.end_object();
+}
+
 void threat(JsonOut& j, const Simulator& sim, uint64_t seed, int64_t index) {
   Dice d(seed ^ 0x7A2EULL, static_cast<uint64_t>(index));
   Endpoint ep = endpoint(sim, seed, d.pick(500));
@@ -182,6 +237,10 @@ void threat(JsonOut& j, const Simulator& sim, uint64_t seed, int64_t index) {
   std::string id = sim.id(Kind::Threats, index);
 
   j.begin_object();
+  if (sim.options().compact_threats) {
+    compact_threat(j, ep, m, id, path, sha1, verdict, mitigated, created, updated, identified, d);
+    return;
+  }
   agent_detection_info(j, ep, created - 90 * kTicksPerDay);
   j.begin_object("agentRealtimeInfo")
       .str("accountId", std::to_string(account_id()))
@@ -775,6 +834,8 @@ class SentinelOneCommand final : public Command {
     app.add_option("--revoke-after", revoke_after_, "Revoke the token after N authenticated requests (401); 0 = never")
         ->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    app.add_flag("--compact-threats", compact_threats_,
+                 "Threats with their main members only (about 1.5 KB instead of about 3.7 KB)");
     app.add_flag("--empty-last-page", empty_last_page_,
                  "Give every non-empty page a nextCursor, so paging ends on an empty page");
     add_fault_options(app, faults_);
@@ -791,6 +852,7 @@ class SentinelOneCommand final : public Command {
     o.token = token_;
     o.revoke_after = revoke_after_;
     o.empty_last_page = empty_last_page_;
+    o.compact_threats = compact_threats_;
     o.seed = common.seed;
     o.faults = faults_;
     auto range = parse_time_range(start_, end_);
@@ -810,6 +872,7 @@ class SentinelOneCommand final : public Command {
   std::string token_ = "sim-s1-token";
   int64_t revoke_after_ = 0;
   bool empty_last_page_ = false;
+  bool compact_threats_ = false;
   FaultOptions faults_;
 };
 

@@ -36,6 +36,9 @@ struct Options {
   std::string token = "sim-s1-token";
   int64_t revoke_after = 0;      // after this many authenticated requests the token is revoked (401); 0 = never
   bool empty_last_page = false;  // every non-empty page carries a cursor; the page after the last is empty
+  // Threats with only their main members (identity, verdict, file, times: about 1.5 KB) instead of
+  // every member a console fills in (about 3.7 KB): consoles differ in how much they report.
+  bool compact_threats = false;
   uint64_t seed = 1;
   FaultOptions faults;
   NowMs now = system_now_ms;

@@ -1,5 +1,7 @@
 #include "engine/row_mapper.h"
 
+#include <array>
+
 #include "core/time.h"
 #include "json/value_json.h"
 
@@ -127,7 +129,14 @@ Row RowMapper::map_known(dom::element event) const {
   }
   // A member named exactly as a column wins over one that differs in case; the first of equal
   // names wins (as simdjson's at_key does).
-  std::vector<uint8_t> how(schema_.columns.size(), 0);  // 0 unset, 1 case-insensitive, 2 exact
+  // 0 unset, 1 case-insensitive, 2 exact; on the stack for the usual stream of < 256 columns.
+  std::array<uint8_t, 256> small{};
+  std::vector<uint8_t> large;
+  uint8_t* how = small.data();
+  if (schema_.columns.size() > small.size()) {
+    large.assign(schema_.columns.size(), 0);
+    how = large.data();
+  }
   std::string buf;
   for (auto field : obj) {
     int i = -1;

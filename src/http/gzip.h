@@ -15,6 +15,8 @@ bool is_gzip(std::string_view body);
 // Inflates gzip (also several concatenated members) or zlib/deflate data. `max_bytes` bounds the
 // output (decompression bombs are an error, not an allocation).
 Result<std::string> inflate(std::string_view body, size_t max_bytes);
+// Undoes a response's Content-Encoding (gzip, x-gzip, deflate, identity, or a list of them).
+Result<std::string> decode_content(std::string body, std::string_view encoding, size_t max_bytes);
 // gzip-compresses (RFC 1952) at zlib `level` (1 fastest .. 9 smallest).
 Result<std::string> gzip(std::string_view data, int level = 6);
 

@@ -313,6 +313,26 @@ TEST(Formats, CsvEdgeCases) {
   EXPECT_EQ(bad.error().str(), "csv line 4: a quoted field is never closed");
 }
 
+TEST(Formats, ClientDecodesContentEncodingItself) {
+  std::string json = R"({"items": [1, 2, 3]})";
+  std::string accept;
+  auto server = http::HttpServer::start({}, [&](const http::ServerRequest& r) {
+    accept = std::string(http::find_header(r.headers, "Accept-Encoding").value_or(""));
+    auto resp = http::ServerResponse::text(200, r.path == "/bad" ? std::string("\x1f\x8b not really gzip") : http::gzip(json).value());
+    resp.headers.emplace_back("Content-Encoding", "gzip");
+    return resp;
+  }).value();
+  auto client = http::Client::create({}).value();
+  std::string base = "http://127.0.0.1:" + std::to_string(server->port());
+  auto ok = client->send({"GET", base + "/good", {}, ""}, std::chrono::seconds(5));
+  ASSERT_TRUE(ok) << ok.error().str();
+  EXPECT_EQ(ok->body, json);
+  EXPECT_EQ(accept, "gzip, deflate") << "only the codings the client decodes are offered";
+  auto bad = client->send({"GET", base + "/bad", {}, ""}, std::chrono::seconds(5));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().str().find("the response body cannot be decoded (Content-Encoding: gzip)"), std::string::npos) << bad.error().str();
+}
+
 TEST(Formats, XmlMapsLikeNewtonsoft) {
   auto j = xml_to_json(R"(<?xml version="1.0"?><!DOCTYPE x><OUT><HOST id="1"><OS><![CDATA[Windows & co]]></OS><IP>10.0.0.1</IP></HOST>)"
                        R"(<HOST id="2"><OS><![CDATA[Linux]]></OS><EMPTY/></HOST><NOTE>a &amp; b</NOTE></OUT>)")
@@ -336,6 +356,41 @@ TEST(Formats, NdjsonAndGzip) {
   EXPECT_EQ(inflate(packed, 1 << 20).value(), plain);
   EXPECT_FALSE(inflate(packed, 1000)) << "a bomb beyond the bound is refused";
   EXPECT_FALSE(inflate("not compressed at all", 1 << 20));
+}
+
+TEST(Formats, GzipMembersBoundsAndContentCodings) {
+  std::string a(5000, 'a'), b = "then b";
+  std::string two = http::gzip(a).value() + http::gzip(b).value();
+  EXPECT_EQ(inflate(two, 1 << 20).value(), a + b) << "concatenated members (the last one's trailer understates the total)";
+  std::string zeros(10 << 20, '\0');
+  auto bomb = inflate(http::gzip(zeros).value(), 1 << 20);
+  ASSERT_FALSE(bomb);
+  EXPECT_EQ(bomb.error().str(), "gzip: the body inflates to more than 1 MiB; refusing it");
+  EXPECT_EQ(inflate(http::gzip(zeros).value(), 10 << 20).value().size(), zeros.size()) << "exactly at the bound";
+  std::string packed = http::gzip(a).value();
+  auto cut = inflate(std::string_view(packed).substr(0, packed.size() - 6), 1 << 20);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().str(), "gzip: the compressed body is corrupt or truncated");
+  EXPECT_FALSE(inflate(packed + "trailing garbage", 1 << 20)) << "bytes after the last member are not another member";
+
+  // Content-Encoding: undone from the last coding; deflate is zlib-wrapped or (from some servers) raw.
+  EXPECT_EQ(http::decode_content(http::gzip(http::gzip(b).value()).value(), "gzip, x-gzip", 1 << 20).value(), b);
+  EXPECT_EQ(http::decode_content(b, "identity", 1 << 20).value(), b);
+  z_stream zs{};
+  ASSERT_EQ(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string raw(deflateBound(&zs, a.size()), '\0');
+  zs.next_in = reinterpret_cast<Bytef*>(a.data());
+  zs.avail_in = static_cast<uInt>(a.size());
+  zs.next_out = reinterpret_cast<Bytef*>(raw.data());
+  zs.avail_out = static_cast<uInt>(raw.size());
+  ASSERT_EQ(deflate(&zs, Z_FINISH), Z_STREAM_END);
+  raw.resize(zs.total_out);
+  deflateEnd(&zs);
+  EXPECT_EQ(http::decode_content(raw, "deflate", 1 << 20).value(), a);
+  EXPECT_FALSE(inflate(raw, 1 << 20)) << "a raw stream is only accepted as Content-Encoding: deflate";
+  auto br = http::decode_content(b, "br", 1 << 20);
+  ASSERT_FALSE(br);
+  EXPECT_EQ(br.error().str(), "Content-Encoding: 'br' is not a supported coding (gzip, deflate)");
 }
 
 TEST(Formats, PollerDecodesCsvXmlAndConvertsChildProperties) {
