@@ -166,6 +166,13 @@ void network_interfaces(JsonOut& j, const Endpoint& ep) {
       .end_array();
 }
 
+// The members every threat ends with, compact or not: the rest of threatInfo, and whiteningOptions.
+void end_threat(JsonOut& j, const std::string& id, const Malware& m, int64_t updated) {
+  j.str("threatId", id).str("threatName", m.name).str("updatedAt", ts(updated)).end_object();
+  j.strings("whiteningOptions", {"hash", "path"});
+  j.end_object();
+}
+
 // The main members only (see Options::compact_threats).
 void compact_threat(JsonOut& j, const Endpoint& ep, const Malware& m, const std::string& id, const char* path,
                     const std::string& sha1, const char* verdict, bool mitigated, int64_t created, int64_t updated,
@@ -212,13 +219,8 @@ void compact_threat(JsonOut& j, const Endpoint& ep, const Malware& m, const std:
       .str("originatorProcess", m.origin)
       .str("processUser", "CORP\\" + ep.user)
       .str("sha1", sha1)
-      .str("storyline", hex(d.next(), 16))
-      .str("threatId", id)
-      .str("threatName", m.name)
-      .str("updatedAt", ts(updated))
-      .end_object();
-  j.strings("whiteningOptions", {"hash", "path"});
-  j.end_object();
+      .str("storyline", hex(d.next(), 16));
+  end_threat(j, id, m, updated);
 }
 
 void threat(JsonOut& j, const Simulator& sim, uint64_t seed, int64_t index) {
@@ -356,13 +358,8 @@ void threat(JsonOut& j, const Simulator& sim, uint64_t seed, int64_t index) {
       .boolean("rebootRequired", false)
       .str("sha1", sha1)
       .null("sha256")
-      .str("storyline", hex(d.next(), 16))
-      .str("threatId", id)
-      .str("threatName", m.name)
-      .str("updatedAt", ts(updated))
-      .end_object();
-  j.strings("whiteningOptions", {"hash", "path"});
-  j.end_object();
+      .str("storyline", hex(d.next(), 16));
+  end_threat(j, id, m, updated);
 }
 
 void activity(JsonOut& j, const Simulator& sim, uint64_t seed, int64_t index) {

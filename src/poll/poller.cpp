@@ -106,7 +106,7 @@ Result<std::unique_ptr<Poller>> Poller::create(const ccp::Definition& def, http:
   auto sleep = options.sleep;
   auto impl = std::unique_ptr<Impl>(new Impl{def, client, auth, std::move(options), std::move(*builder), {},
                                              std::move(*paginator), RateLimiter(def.request.rate_limit_qps, sleep),
-                                             std::mt19937_64(), PollStats{}, {}, std::string()});
+                                             std::mt19937_64(), PollStats{}, {}, std::string(), std::nullopt, std::string()});
   impl->decoders.push_back(std::move(*decoder));
   impl->decoders.push_back(std::move(*second));
   impl->rng.seed(impl->options.jitter_seed);
@@ -222,10 +222,12 @@ Result<WindowSummary> Poller::Impl::poll_window(const Window& window, const Chec
     std::future<Status> next;
     bool fetch_next = f.more && page_no + 1 < def.paging.max_pages && !stop();
     if (fetch_next) next = std::async(std::launch::async, [this, &window, slot = 1 - f.slot] { return fetch(window, slot); });
-    // After the window's last page comes the next window's first, unless the paginator cannot
-    // begin it now (then the next poll_window begins it as usual).
+    // After the last page of a window that took several comes the next window's first page,
+    // unless the paginator cannot begin it now (then the next poll_window begins it as usual). A
+    // window of one page is no bottleneck: thousands of light instances catching up would only
+    // start a thread each for it.
     if (!f.more) window_cursor = f.cursor;
-    if (!f.more && next_window && !options.expand && !stop() && paginator->begin("", f.cursor)) {
+    if (!f.more && summary.pages > 0 && next_window && !options.expand && !stop() && paginator->begin("", f.cursor)) {
       ahead.emplace(Ahead{*next_window, 1 - f.slot, {}});
       ahead->done = std::async(std::launch::async, [this, w = *next_window, slot = 1 - f.slot] { return fetch(w, slot); });
     }

@@ -195,6 +195,28 @@ TEST(Poller, PagesWindowsAndCheckpointsAfterEveryPage) {
   EXPECT_EQ(h.api.requests[0].header("Authorization").value_or(""), "Bearer secret-key");
 }
 
+// The next window's first page is fetched while the last page of a window is written; when that
+// fetch fails, the finished window stays committed and the error belongs to the next one.
+TEST(Poller, AFailedFetchAheadFailsTheNextWindowOnly) {
+  Harness h;
+  h.api.fault = [](int n) -> std::optional<http::ServerResponse> {
+    if (n == 4) return http::ServerResponse::json(400, R"({"error": "bad window"})");
+    return std::nullopt;
+  };
+  auto def = definition(h.url());
+  auto auth = auth::make_authenticator(def.auth, *h.client).value();
+  auto poller = Poller::create(def, *h.client, *auth, h.options(at("2024-01-01T00:25:00Z"))).value();
+  CollectSink sink;
+  auto stats = poller->run(Checkpoint{}, sink);
+  ASSERT_FALSE(stats);
+  EXPECT_NE(stats.error().str().find("400"), std::string::npos) << stats.error().str();
+  ASSERT_EQ(sink.checkpoints.size(), 3u) << "the first window's three pages were written";
+  EXPECT_EQ(sink.checkpoints[2].next_start, at("2024-01-01T00:10:00Z"));
+  ASSERT_EQ(h.api.requests.size(), 4u) << "nothing was fetched after the failed page";
+  EXPECT_EQ(h.api.requests[3].param("from"), "2024-01-01T00:10:00Z");
+  EXPECT_EQ(h.api.requests[3].param("offset").value_or("0"), "0");
+}
+
 TEST(Poller, ResumesMidWindowFromTheCheckpoint) {
   Harness h;
   auto def = definition(h.url());

@@ -90,6 +90,24 @@ TEST(SimSentinelOne, CursorPagingCoversEveryThreatOnce) {
   EXPECT_EQ(base64_decode(*first.cursor)->rfind("threat_id:", 0), 0u);
 }
 
+TEST(SimSentinelOne, CompactThreatsKeepTheMainMembersAtAThirdOfTheSize) {
+  auto full = make(day_of(100));
+  Options o = day_of(100);
+  o.compact_threats = true;
+  auto compact = make(o);
+  auto full_body = full->handle(get("threats", {{"limit", "100"}})).body;
+  auto compact_body = compact->handle(get("threats", {{"limit", "100"}})).body;
+  EXPECT_EQ(parse(compact_body).ids, parse(full_body).ids) << "the same threats, ids and order";
+  EXPECT_GT(full_body.size() / 100, 3000u);
+  EXPECT_LT(compact_body.size() / 100, 1600u);
+  simdjson::dom::parser parser;
+  simdjson::dom::element t = parser.parse(simdjson::padded_string(compact_body))["data"].at(0);
+  for (const char* path : {"/threatInfo/threatName", "/threatInfo/createdAt", "/threatInfo/sha1", "/threatInfo/analystVerdict",
+                           "/agentRealtimeInfo/agentComputerName", "/agentDetectionInfo/agentUuid", "/id"}) {
+    EXPECT_FALSE(t.at_pointer(path).error()) << path;
+  }
+}
+
 TEST(SimSentinelOne, WindowsOfTheDefinitionPartitionTheDayExceptBoundaryObjects) {
   auto sim = make(day_of(3000));
   // 5-minute windows, exclusive on both ends, second-resolution times (queryTimeFormat yyyy-MM-ddTHH:mm:ssZ).
