@@ -264,8 +264,8 @@ std::expected<ActionOutcome, ActionFailure> ActionRunner::run(const std::string&
   // Parameters: the package's, then the action's own (validated, defaults applied).
   ccp::Params values = m.params;
   for (const auto& p : spec->parameters) {
-    // Parameter names match case-insensitively, as CCP's do.
-    auto it = std::find_if(args.begin(), args.end(), [&](const auto& kv) { return iequals(kv.first, p.name); });
+    // Parameter names match case-insensitively, as CCP's do (ccp::Params compares so).
+    auto it = args.find(p.name);
     std::optional<std::string> v = it != args.end() ? std::optional<std::string>(it->second) : p.default_value;
     if (!v) {
       if (p.required) return std::unexpected(ActionFailure{name, "", 0, "", "missing parameter --param " + p.name + "=..."});

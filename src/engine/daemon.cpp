@@ -39,7 +39,8 @@ struct Daemon::Instance {
   std::unique_ptr<ConnectorRuntime> rt;  // null when disabled or failed to open
   std::string package_name;
   std::string kind;
-  std::shared_ptr<const Value> ui;     // shared by the instances of one loaded package
+  std::shared_ptr<const Package> package;  // shared by the instances of one loaded package
+  std::shared_ptr<const Value> ui;         // the package's, for the page
   std::vector<std::string> tables;
   std::set<std::string, ccp::CaseInsensitiveLess> secret_params;
   std::vector<std::string> secrets;
@@ -147,7 +148,8 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
   if (kind.empty()) kind = pkg->name;
   inst = std::make_shared<Instance>(c, kind);
   inst->package_name = pkg->name;
-  inst->ui = ui_of(pkg);
+  inst->package = pkg;
+  inst->ui = std::shared_ptr<const Value>(pkg, &pkg->ui);
   for (const auto& d : pkg->definitions.definitions) {
     for (const auto& p : d.parameters) {
       if (p.secret) inst->secret_params.insert(p.name);
@@ -185,18 +187,6 @@ std::expected<std::shared_ptr<Daemon::Instance>, std::vector<Error>> Daemon::mak
   inst->rt = std::move(rt);
   if (inst->rt) inst->checkpoint = inst->rt->checkpoint(ws_);
   return inst;
-}
-
-std::shared_ptr<const Value> Daemon::ui_of(const std::shared_ptr<const Package>& pkg) {
-  std::lock_guard lock(ui_mutex_);
-  // A live package's address is its own; an entry whose package is gone may be reused.
-  if (auto it = ui_cache_.find(pkg.get()); it != ui_cache_.end() && it->second.first.lock() == pkg) return it->second.second;
-  std::erase_if(ui_cache_, [](const auto& kv) { return kv.second.first.expired(); });
-  std::string table_name = str_of(pkg->ui, "graphQueriesTableName");
-  auto ui = std::make_shared<const Value>(table_name.empty() ? pkg->ui
-                                                             : ccp::substitute_tree(pkg->ui, ccp::Params{{"graphQueriesTableName", table_name}}));
-  ui_cache_[pkg.get()] = {pkg, ui};
-  return ui;
 }
 
 void Daemon::refresh_redactor() {
@@ -521,7 +511,8 @@ InstanceView Daemon::view_of(const Instance& inst) const {
   v.enabled = inst.cfg.enabled;
   v.schedule = inst.schedule_text;
   v.tables = inst.tables;
-  v.ui = *inst.ui;
+  v.ui = inst.ui;
+  if (inst.rt) v.actions = std::shared_ptr<const std::vector<ActionSpec>>(inst.package, &inst.package->actions);
   for (const auto& [k, val] : inst.cfg.parameters) v.parameters.emplace_back(k, inst.secret_params.contains(k) ? kMask : redact(val));
   if (scheduler_ && inst.rt) {
     if (auto info = scheduler_->info(inst.cfg.name)) v.next_run = info->next_due;
@@ -568,40 +559,27 @@ std::vector<InstanceView> Daemon::instances() const {
   return out;
 }
 
+std::shared_ptr<Daemon::Instance> Daemon::find_instance(const std::string& name) const {
+  std::lock_guard lock(mutex_);
+  auto it = std::find_if(instances_.begin(), instances_.end(), [&](const auto& inst) { return inst->cfg.name == name; });
+  return it == instances_.end() ? nullptr : *it;
+}
+
 std::optional<InstanceView> Daemon::instance(const std::string& name) const {
-  std::shared_ptr<Instance> found;
-  {
-    std::lock_guard lock(mutex_);
-    for (const auto& inst : instances_) {
-      if (inst->cfg.name == name) found = inst;
-    }
-  }
+  auto found = find_instance(name);
   if (!found) return std::nullopt;
   return view_of(*found);
 }
 
-std::optional<std::vector<ActionSpec>> Daemon::actions_of(const std::string& name) const {
-  std::lock_guard lock(mutex_);
-  for (const auto& inst : instances_) {
-    if (inst->cfg.name != name) continue;
-    if (!inst->rt) return std::vector<ActionSpec>{};
-    return inst->rt->package().actions;
-  }
-  return std::nullopt;
-}
-
 std::optional<std::expected<ActionOutcome, ActionFailure>> Daemon::run_action(const std::string& name, const std::string& action,
                                                                                const ccp::Params& args) {
-  std::shared_ptr<Instance> found;
+  std::shared_ptr<Instance> found = find_instance(name);
+  if (!found) return std::nullopt;
   std::string ca_file;
   {
-    std::lock_guard lock(mutex_);
-    for (const auto& inst : instances_) {
-      if (inst->cfg.name == name) found = inst;
-    }
+    std::lock_guard lock(mutex_);  // a reload replaces config_
     ca_file = config_.ca_file;
   }
-  if (!found) return std::nullopt;
   if (!found->rt) return std::unexpected(ActionFailure{action, "", 0, "", "the instance is disabled or did not open"});
   // A runner per run: actions are rare, and a fresh runner keeps runs from sharing state.
   auto runner = ActionRunner::create(found->rt->package(), found->cfg.parameters, ca_file);
@@ -650,7 +628,7 @@ std::vector<std::pair<DateTime, int64_t>> Daemon::rows_per_day(const InstanceVie
   int64_t today = now.ticks / kTicksPerDay * kTicksPerDay;
   for (int i = days - 1; i >= 0; --i) out.emplace_back(DateTime{today - i * kTicksPerDay}, 0);
   std::string base;
-  if (const Value* gq = v->ui.kind() == Kind::Object ? v->ui.get("graphQueries") : nullptr; gq && gq->kind() == Kind::Array) {
+  if (const Value* gq = v->ui->kind() == Kind::Object ? v->ui->get("graphQueries") : nullptr; gq && gq->kind() == Kind::Array) {
     if (const Value* first = gq->at(0)) base = str_of(*first, "baseQuery");
   }
   if (base.empty() && !v->tables.empty()) base = v->tables.front();

@@ -37,7 +37,10 @@ struct InstanceView {
   int64_t events = 0, rows = 0, runs = 0, failures = 0;
   std::vector<std::pair<std::string, std::string>> parameters;  // secrets shown as "********"
   std::vector<std::string> tables;
-  Value ui;                            // connectorUiConfig with {{graphQueriesTableName}} filled in
+  // Shared with the package: its connectorUiConfig, and its actions when the instance opened
+  // (none when it is disabled or failed to open).
+  std::shared_ptr<const Value> ui;
+  std::shared_ptr<const std::vector<ActionSpec>> actions;
 };
 
 class Daemon {
@@ -64,10 +67,6 @@ class Daemon {
   // Rows per day over the last `days` days of the instance's graph queries (connectorUiConfig),
   // oldest first, ending today (UTC).
   std::vector<std::pair<DateTime, int64_t>> rows_per_day(const InstanceView& instance, int days = 14) const;
-  // The actions (actions.json) of an instance's package, and one run of one of them with the
-  // instance's parameters (the status page's buttons). nullopt: no such instance. The outcome and
-  // the failure are redacted.
-  std::optional<std::vector<ActionSpec>> actions_of(const std::string& instance) const;
   std::optional<std::expected<ActionOutcome, ActionFailure>> run_action(const std::string& instance, const std::string& action,
                                                                          const ccp::Params& args);
   // Runs KQL over the workspace (read-only connection); errors carry "kql:L:C".
@@ -92,8 +91,8 @@ class Daemon {
   void write_summaries();
   void refresh_redactor();
   InstanceView view_of(const Instance& inst) const;
-  // The page's copy of a package's connectorUiConfig, made once per loaded package.
-  std::shared_ptr<const Value> ui_of(const std::shared_ptr<const Package>& pkg);
+  // The instance of that name, or null.
+  std::shared_ptr<Instance> find_instance(const std::string& name) const;
 
   DaemonConfig config_;
   Logger& log_;
@@ -107,8 +106,6 @@ class Daemon {
   std::vector<std::shared_ptr<Instance>> instances_;
   // Replaced whole on reload, so that a long text (/metrics) is redacted outside the lock.
   std::shared_ptr<const Redactor> redactor_ = std::make_shared<const Redactor>();
-  std::mutex ui_mutex_;
-  std::map<const Package*, std::pair<std::weak_ptr<const Package>, std::shared_ptr<const Value>>> ui_cache_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> abort_requests_{false};
   std::atomic<bool> ready_{false};

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "ccp/parse.h"
+#include "ccp/placeholders.h"
 #include "kql/kql.h"
 #include "json/value_json.h"
 
@@ -189,6 +190,11 @@ Package load_package(const std::string& path, const ccp::Params& params) {
         break;
       }
     }
+  }
+  // The UI names its table through its own {{graphQueriesTableName}} placeholder: filled in once
+  // here, so every reader (the status page's queries and data types) sees the table's name.
+  if (const Value* t = pkg.ui.is_object() ? pkg.ui.get_ci("graphQueriesTableName") : nullptr; t && t->is_string() && !t->as_string().empty()) {
+    pkg.ui = ccp::substitute_tree(pkg.ui, ccp::Params{{"graphQueriesTableName", t->as_string()}});
   }
   // A DCR must declare the stream every connection sends to.
   if (pkg.rule) {

@@ -23,7 +23,7 @@ struct Package {
   ccp::LoadedFile definitions;
   std::optional<dcr::Rule> rule;
   std::vector<dcr::Table> tables;
-  Value ui;                            // connectorUiConfig (null when absent)
+  Value ui;                            // connectorUiConfig, its {{graphQueriesTableName}} filled in (null when absent)
   std::optional<receive::WebhookSpec> webhook;  // webhook.json: how pushed alerts are read
   std::vector<ActionSpec> actions;              // actions.json: named operations (intake action)
   // KQL functions shipped as functions/<Name>.kql (parsers such as SentinelOne), by name.

@@ -95,7 +95,6 @@ void RowMapper::learn(dom::element event) {
     if (exact_.contains(key) || schema_.index_of(key) >= 0) continue;
     ColumnType t;
     switch (type) {
-      case dom::element_type::NULL_VALUE: continue;
       case dom::element_type::STRING: t = ColumnType::String; break;
       case dom::element_type::INT64:
       case dom::element_type::UINT64: t = ColumnType::Long; break;

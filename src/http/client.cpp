@@ -15,6 +15,7 @@ std::once_flag curl_init_once;
 
 // A compressed response may inflate to this much; beyond it is a decompression bomb.
 constexpr size_t kMaxDecodedBytes = size_t{1} << 30;
+static_assert(kInflateSpareBytes >= kBodyPadding, "a decoded body keeps the padding the parser needs");
 
 // TLS sessions and DNS answers shared by every client of the process: a daemon with thousands of
 // instances of one vendor resumes TLS sessions instead of doing a full handshake per scheduled run.

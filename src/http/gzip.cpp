@@ -18,13 +18,6 @@ struct FreeDecompressor {
 
 enum class Wrapper { Gzip, Zlib, Raw };
 
-// zlib's two header bytes: deflate with a window of at most 32 KiB and a valid check value.
-bool is_zlib(std::string_view b) {
-  if (b.size() < 2) return false;
-  auto cmf = static_cast<unsigned char>(b[0]), flg = static_cast<unsigned char>(b[1]);
-  return (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 && (cmf * 256 + flg) % 31 == 0;
-}
-
 // The gzip trailer's ISIZE: the size of the last member's data, modulo 2^32.
 size_t gzip_trailer_size(std::string_view b) {
   if (b.size() < 18) return 0;
@@ -42,7 +35,9 @@ Result<size_t> inflate_one(libdeflate_decompressor* d, Wrapper w, std::string_vi
   if (room < in.size()) room = in.size() * 4;
   room = std::min(std::max<size_t>(room, 64), max_bytes - start + 1);
   while (true) {
-    out.resize(start + room);
+    // The spare bytes stay as capacity after the final resize: the JSON parser reads its padding
+    // there, so the inflated page is parsed in place instead of being copied once more.
+    out.resize(start + room + kInflateSpareBytes);
     size_t used_in = 0, used_out = 0;
     libdeflate_result rc;
     switch (w) {
@@ -89,6 +84,12 @@ Result<std::string> inflate_as(std::string_view body, size_t max_bytes, bool raw
 
 bool is_gzip(std::string_view body) {
   return body.size() >= 2 && static_cast<unsigned char>(body[0]) == 0x1f && static_cast<unsigned char>(body[1]) == 0x8b;
+}
+
+bool is_zlib(std::string_view b) {
+  if (b.size() < 2) return false;
+  auto cmf = static_cast<unsigned char>(b[0]), flg = static_cast<unsigned char>(b[1]);
+  return (cmf & 0x0F) == 8 && (cmf >> 4) <= 7 && (cmf * 256 + flg) % 31 == 0;
 }
 
 Result<std::string> inflate(std::string_view body, size_t max_bytes) { return inflate_as(body, max_bytes, false); }

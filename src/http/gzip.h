@@ -12,6 +12,11 @@ namespace intake::http {
 
 // True when the bytes start with the gzip magic number.
 bool is_gzip(std::string_view body);
+// True when the bytes start with a valid zlib header (deflate, window <= 32 KiB, check bits).
+bool is_zlib(std::string_view body);
+// Spare capacity an inflated body keeps beyond its size (simdjson's padding, the client's
+// kBodyPadding), so it is parsed where it lies.
+inline constexpr size_t kInflateSpareBytes = 64;
 // Inflates gzip (also several concatenated members) or zlib/deflate data. `max_bytes` bounds the
 // output (decompression bombs are an error, not an allocation).
 Result<std::string> inflate(std::string_view body, size_t max_bytes);

@@ -24,6 +24,7 @@ Result<Decoder> Decoder::create(const ccp::ResponseSpec& spec) {
 namespace {
 // Compressed bodies may not inflate beyond this (decompression bombs).
 constexpr size_t kMaxInflatedBytes = size_t{1} << 30;
+static_assert(http::kInflateSpareBytes >= simdjson::SIMDJSON_PADDING, "inflated bodies are parsed in place");
 
 bool blank(std::string_view s) {
   for (char c : s) {
@@ -46,8 +47,7 @@ Status Decoder::decode(const http::Response& response) {
   const std::string* text = &response.body;
   // isGzipCompressed names the payload, but a server that also sends Content-Encoding: gzip has
   // it inflated by the HTTP client already: only a body that still is gzip (or zlib) is inflated.
-  bool zlib = !response.body.empty() && static_cast<unsigned char>(response.body[0]) == 0x78;
-  if (is_gzip(response.body) || (spec_.gzip && zlib)) {
+  if (is_gzip(response.body) || (spec_.gzip && http::is_zlib(response.body))) {
     auto inflated = inflate(response.body, kMaxInflatedBytes);
     if (!inflated) return std::unexpected(inflated.error());
     converted_ = std::move(*inflated);

@@ -41,7 +41,7 @@ Value view_json(const engine::InstanceView& v, const engine::Daemon& d, bool det
     chart.push_back(Value(Object{{"day", Value(format_iso8601(day).substr(0, 10))}, {"rows", Value(n)}}));
   }
   auto ui_field = [&](const char* key) -> Value {
-    const Value* f = v.ui.kind() == Kind::Object ? v.ui.get(key) : nullptr;
+    const Value* f = v.ui && v.ui->kind() == Kind::Object ? v.ui->get(key) : nullptr;
     return f ? *f : Value();
   };
   Object o{{"name", Value(v.name)},
@@ -70,7 +70,7 @@ Value view_json(const engine::InstanceView& v, const engine::Daemon& d, bool det
            {"rowsPerDay", Value(std::move(chart))},
            {"sampleQueries", ui_field("sampleQueries")}};
   Array actions;
-  for (const auto& a : d.actions_of(v.name).value_or(std::vector<engine::ActionSpec>{})) {
+  for (const auto& a : v.actions ? *v.actions : std::vector<engine::ActionSpec>{}) {
     Array ps;
     for (const auto& p : a.parameters) {
       Array allowed;
@@ -85,7 +85,7 @@ Value view_json(const engine::InstanceView& v, const engine::Daemon& d, bool det
     actions.push_back(Value(Object{{"name", Value(a.name)}, {"description", Value(a.description)}, {"parameters", Value(std::move(ps))}}));
   }
   o.emplace_back("actions", Value(std::move(actions)));
-  if (detail) o.emplace_back("connectorUiConfig", v.ui);
+  if (detail) o.emplace_back("connectorUiConfig", v.ui ? *v.ui : Value());
   return Value(std::move(o));
 }
 
@@ -105,9 +105,9 @@ http::ServerResponse run_action(engine::Daemon& d, const std::string& name, cons
       }
     }
   }
-  auto known = d.actions_of(name);
+  auto known = d.instance(name);
   if (!known) return error_json(404, "no connector instance named '" + name + "'", d);
-  if (std::none_of(known->begin(), known->end(), [&](const auto& a) { return a.name == action; })) {
+  if (!known->actions || std::none_of(known->actions->begin(), known->actions->end(), [&](const auto& a) { return a.name == action; })) {
     return error_json(404, "the package of '" + name + "' has no action '" + action + "'", d);
   }
   auto out = d.run_action(name, action, args);
