@@ -268,7 +268,7 @@ std::expected<ActionOutcome, ActionFailure> ActionRunner::run(const std::string&
     auto it = args.find(p.name);
     std::optional<std::string> v = it != args.end() ? std::optional<std::string>(it->second) : p.default_value;
     if (!v) {
-      if (p.required) return std::unexpected(ActionFailure{name, "", 0, "", "missing parameter --param " + p.name + "=..."});
+      if (p.required) return std::unexpected(ActionFailure{name, "", 0, "", "missing parameter " + p.name + " (required by this action; on the command line: --param " + p.name + "=...)"});
       continue;
     }
     if (!p.allowed.empty() && std::find(p.allowed.begin(), p.allowed.end(), *v) == p.allowed.end()) {
